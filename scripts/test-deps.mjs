@@ -1,0 +1,18 @@
+// npm pretest: installs what the tests need on a new machine (as root, from
+// Debian): busybox-static for the test rootfs and runc for side-by-side runs.
+// Then refreshes build/rootfs so it includes busybox.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+const need = [];
+if (!["/bin/busybox", "/usr/bin/busybox"].some(existsSync)) need.push("busybox-static");
+if (spawnSync("sh", ["-c", "command -v runc"]).status !== 0) need.push("runc");
+if (need.length && process.getuid?.() === 0 && spawnSync("sh", ["-c", "command -v apt-get"]).status === 0) {
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const install = () => spawnSync("apt-get", ["install", "-y", "--no-install-recommends", ...need], { stdio: ["ignore", "inherit", "inherit"], env }).status === 0;
+  if (!install()) {
+    spawnSync("apt-get", ["update"], { stdio: ["ignore", "inherit", "inherit"], env });
+    if (!install()) console.error(`test-deps: could not install ${need.join(" ")}`);
+  }
+}
+execFileSync(process.execPath, ["scripts/make-rootfs.mjs"], { stdio: "inherit" });

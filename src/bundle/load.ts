@@ -1,0 +1,44 @@
+// Reads <bundle>/config.json and checks it completely before anything is
+// created: JSON syntax, the schema, the semantic rules, and that the rootfs
+// exists. Every problem names its field.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { RtError, describeSysError } from "../errors.ts";
+import type { Spec } from "../spec/types.ts";
+import { formatIssues, validateConfig } from "./validate.ts";
+
+export interface Bundle {
+  dir: string;
+  spec: Spec;
+  rootfs: string;
+}
+
+export function loadBundle(bundleDir: string): Bundle {
+  const dir = path.resolve(bundleDir);
+  const file = path.join(dir, "config.json");
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new RtError(`bundle ${dir}: cannot read config.json: ${describeSysError(e)}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new RtError(`config.json: invalid JSON: ${(e as Error).message}`);
+  }
+  const issues = validateConfig(doc);
+  if (issues.length) throw new RtError(formatIssues(issues));
+  const spec = doc as Spec;
+  if (!spec.root?.path) throw new RtError("config.json: root.path: required on Linux");
+  const rootfs = path.resolve(dir, spec.root.path);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(rootfs);
+  } catch (e) {
+    throw new RtError(`config.json: root.path: ${rootfs}: ${describeSysError(e)}`);
+  }
+  if (!st.isDirectory()) throw new RtError(`config.json: root.path: ${rootfs} is not a directory`);
+  return { dir, spec, rootfs: fs.realpathSync(rootfs) };
+}

@@ -1,0 +1,108 @@
+// Creates, signals and removes a container's cgroup in the unified hierarchy.
+// Resource limits belong to a later layer; here the cgroup exists so that
+// `kill --all` and `delete` can reach every process of the container.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { RtError, describeSysError } from "../errors.ts";
+
+/** mkdir -p that returns the directories it created, outermost first. */
+export function createCgroup(dir: string, mount: string): string[] {
+  const created: string[] = [];
+  const rel = path.relative(mount, dir).split("/");
+  let cur = mount;
+  for (const part of rel) {
+    cur = path.join(cur, part);
+    try {
+      fs.mkdirSync(cur);
+      created.push(cur);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
+        removeCgroups(created);
+        throw new RtError(`linux.cgroupsPath: mkdir ${cur}: ${describeSysError(e)}`);
+      }
+    }
+  }
+  return created;
+}
+
+export function cgroupPids(dir: string): number[] {
+  try {
+    return fs.readFileSync(path.join(dir, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Sends sig to every process in the cgroup (and below it). */
+export function signalCgroup(dir: string, signal: number): void {
+  if (signal === 9 && writeIfExists(path.join(dir, "cgroup.kill"), "1")) return;
+  // Freeze first so that no process forks a child we would miss.
+  const froze = writeIfExists(path.join(dir, "cgroup.freeze"), "1");
+  try {
+    for (const d of walk(dir)) {
+      for (const pid of cgroupPids(d)) {
+        try { process.kill(pid, signal); } catch { /* already gone */ }
+      }
+    }
+  } finally {
+    if (froze) writeIfExists(path.join(dir, "cgroup.freeze"), "0");
+  }
+}
+
+function* walk(dir: string): Generator<string> {
+  yield dir;
+  let entries: fs.Dirent[] = [];
+  try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
+  for (const e of entries) if (e.isDirectory()) yield* walk(path.join(dir, e.name));
+}
+
+function writeIfExists(file: string, value: string): boolean {
+  try {
+    fs.writeFileSync(file, value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function isPopulated(dir: string): boolean {
+  try {
+    return /^populated 1$/m.test(fs.readFileSync(path.join(dir, "cgroup.events"), "utf8"));
+  } catch {
+    return cgroupPids(dir).length > 0;
+  }
+}
+
+/** Kills what is left and removes the cgroup dirs (deepest first). Waits up to timeoutMs for exits. */
+export function destroyCgroup(dir: string, created: string[], timeoutMs = 5000): void {
+  if (fs.existsSync(dir) && isPopulated(dir)) {
+    signalCgroup(dir, 9);
+    const deadline = Date.now() + timeoutMs;
+    while (isPopulated(dir) && Date.now() < deadline) sleepMs(5);
+  }
+  // Remove nested children a container may have made, then our own dirs.
+  const nested = [...walk(dir)].reverse().filter((d) => d !== dir);
+  removeCgroups(nested);
+  removeCgroups(created.length ? created : []);
+}
+
+export function removeCgroups(dirs: string[]): void {
+  for (const d of [...dirs].reverse()) {
+    for (let i = 0; i < 100; i++) {
+      try {
+        fs.rmdirSync(d);
+        break;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") break;
+        if (code !== "EBUSY" || i === 99) throw new RtError(`removing cgroup ${d}: ${describeSysError(e)}`);
+        sleepMs(10);
+      }
+    }
+  }
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+export function sleepMs(ms: number): void {
+  Atomics.wait(sleepCell, 0, 0, ms);
+}

@@ -1,0 +1,31 @@
+// --log/--log-format: where rt's own diagnostics go. Errors always reach
+// stderr too; engines (containerd, CRI-O) read the log file as JSON lines.
+import * as fs from "node:fs";
+
+export type LogFormat = "text" | "json";
+
+export class Logger {
+  constructor(private readonly file: string | undefined, private readonly format: LogFormat, readonly debugEnabled: boolean) {}
+
+  error(msg: string): void {
+    process.stderr.write(`rt: ${msg}\n`);
+    this.write("error", msg);
+  }
+
+  debug(msg: string): void {
+    if (!this.debugEnabled) return;
+    if (!this.file) process.stderr.write(`rt: debug: ${msg}\n`);
+    this.write("debug", msg);
+  }
+
+  private write(level: string, msg: string): void {
+    if (!this.file) return;
+    const time = new Date().toISOString();
+    const line = this.format === "json" ? JSON.stringify({ level, msg, time }) : `time="${time}" level=${level} msg=${JSON.stringify(msg)}`;
+    try {
+      fs.appendFileSync(this.file, line + "\n");
+    } catch {
+      /* the log is best effort; stderr already has the message */
+    }
+  }
+}

@@ -1,0 +1,28 @@
+// One error type for everything rt reports to its caller. `message` is what the
+// user sees; it names the offending field, argument or syscall.
+
+export class RtError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+    this.name = "RtError";
+  }
+}
+
+/** A command line mistake: exit code 2 and a usage hint, as CLI tools conventionally do. */
+export class UsageError extends RtError {
+  constructor(message: string) {
+    super(message, 2);
+    this.name = "UsageError";
+  }
+}
+
+/** Describes a Node/Bun system error as "syscall path: strerror (CODE)". */
+export function describeSysError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err === "object" && err.code) {
+    const what = [err.syscall, err.path].filter(Boolean).join(" ");
+    const text = (err.message || "").replace(/^[A-Z]+: /, "").replace(/, \w+ .*$/, "");
+    return `${what}: ${text || err.code} (${err.code})`;
+  }
+  return String(e instanceof Error ? e.message : e);
+}

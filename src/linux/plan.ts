@@ -1,0 +1,153 @@
+// Spec → Plan: every decision about how the container is built is made here,
+// as an ordered list of ops for native/rt-exec (see native/PLAN.md). The plan
+// is plain data, so tests can build and inspect it without root.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { RtError } from "../errors.ts";
+import { Op, type Plan } from "../process/wire.ts";
+import type { Mount, Spec } from "../spec/types.ts";
+import { CLONE_NEW, MS, RLIMITS } from "./constants.ts";
+import { DEV_SYMLINKS, resolveDevices } from "./devices.ts";
+import { parseMountOptions } from "./mount-options.ts";
+import { planNamespaces } from "./namespaces.ts";
+
+export interface PlanInput {
+  spec: Spec;
+  bundle: string;
+  /** Absolute host path of the root filesystem. */
+  rootfs: string;
+  cgroupDir: string;
+  fifoPath: string;
+  /** detach: the executor exits once the container is created; wait: it waits for the init and reports its exit. */
+  mode: "detach" | "wait";
+  /** Extra fds passed through after stdio: LISTEN_FDS's plus --preserve-fds's. */
+  preserveFds: number;
+  /** LISTEN_FDS of the caller (socket activation), exported to the container when > 0. */
+  listenFds: number;
+  noPivot: boolean;
+  consoleSocket?: string;
+  /** Skip the exec-fifo wait (used by `run`, which starts at once). */
+  startImmediately?: boolean;
+}
+
+const ROOTFS_PROPAGATION: Record<string, number> = {
+  private: MS.PRIVATE, rprivate: MS.PRIVATE | MS.REC,
+  slave: MS.SLAVE, rslave: MS.SLAVE | MS.REC,
+  shared: MS.SHARED, rshared: MS.SHARED | MS.REC,
+  unbindable: MS.UNBINDABLE, runbindable: MS.UNBINDABLE | MS.REC,
+};
+
+const RLIM_INFINITY = 18446744073709551615;
+
+export function buildPlan(input: PlanInput): Plan {
+  const { spec } = input;
+  const proc = spec.process;
+  if (!proc) throw new RtError("process: required to create a container");
+  const plan: Plan = [];
+  const add = (op: Op, field: string, ...args: (string | number)[]) => plan.push({ op, args, field });
+  const ns = planNamespaces(spec.linux?.namespaces);
+
+  // --- in the executor, before clone ---
+  add(Op.MODE, "", input.mode);
+  if (input.cgroupDir) add(Op.CGROUP_JOIN, "linux.cgroupsPath", input.cgroupDir);
+  if (!input.startImmediately) add(Op.OPEN_FIFO, "", input.fifoPath);
+  if (input.consoleSocket) add(Op.CONSOLE, "--console-socket", input.consoleSocket);
+  for (const j of ns.join) add(Op.NS_JOIN, `linux.namespaces[${j.index}].path`, j.type, j.path);
+  const maps = spec.linux;
+  if (maps?.uidMappings?.length) add(Op.UID_MAP, "linux.uidMappings", idMap(maps.uidMappings));
+  if (maps?.gidMappings?.length) {
+    add(Op.SETGROUPS, "linux.gidMappings", "allow");
+    add(Op.GID_MAP, "linux.gidMappings", idMap(maps.gidMappings));
+  }
+  add(Op.CLONE, "linux.namespaces", ns.cloneFlags);
+
+  // --- in the container init ---
+  if (spec.hostname !== undefined) add(Op.SETHOSTNAME, "hostname", spec.hostname);
+  if (spec.domainname !== undefined) add(Op.SETDOMAINNAME, "domainname", spec.domainname);
+  if (proc.oomScoreAdj !== undefined) add(Op.OOM_SCORE_ADJ, "process.oomScoreAdj", proc.oomScoreAdj);
+
+  const propagation = spec.linux?.rootfsPropagation;
+  const rootFlags = propagation ? ROOTFS_PROPAGATION[propagation] : MS.SLAVE | MS.REC;
+  if (rootFlags === undefined) throw new RtError(`linux.rootfsPropagation: unknown value "${propagation}"`);
+  add(Op.MAKE_ROOT_PRIVATE, "linux.rootfsPropagation", rootFlags);
+  add(Op.BIND_ROOTFS, "root.path", input.rootfs);
+
+  (spec.mounts ?? []).forEach((m, i) => planMount(plan, m, i, input));
+
+  add(input.noPivot ? Op.MOVE_ROOT : Op.PIVOT_ROOT, "root.path", input.rootfs);
+
+  for (const d of resolveDevices(spec.linux?.devices)) {
+    add(Op.MKNOD, d.field, d.path, d.type, d.major, d.minor, d.mode, d.uid, d.gid);
+  }
+  for (const [target, link] of DEV_SYMLINKS) add(Op.SYMLINK, "default /dev symlinks", target, link);
+
+  for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) add(Op.SYSCTL, `linux.sysctl["${key}"]`, key, value);
+  (spec.linux?.maskedPaths ?? []).forEach((p, i) => add(Op.MASK, `linux.maskedPaths[${i}]`, p));
+  (spec.linux?.readonlyPaths ?? []).forEach((p, i) => add(Op.READONLY, `linux.readonlyPaths[${i}]`, p));
+  if (spec.root?.readonly) add(Op.REMOUNT_RO, "root.readonly", "/");
+
+  if (input.consoleSocket) add(Op.CONSOLE_SETUP, "process.terminal");
+
+  (proc.rlimits ?? []).forEach((r, i) => {
+    const res = RLIMITS[r.type];
+    if (res === undefined) throw new RtError(`process.rlimits[${i}].type: unknown rlimit "${r.type}"`);
+    add(Op.RLIMIT, `process.rlimits[${i}] (${r.type})`, res, rlimitValue(r.soft), rlimitValue(r.hard));
+  });
+  add(Op.UMASK, "process.user.umask", proc.user.umask ?? 0o022);
+  plan.push({ op: Op.SETGROUPS_IDS, field: "process.user.additionalGids", args: proc.user.additionalGids ?? [] });
+  add(Op.SETGID, "process.user.gid", proc.user.gid);
+  add(Op.SETUID, "process.user.uid", proc.user.uid);
+  if (proc.noNewPrivileges) add(Op.NO_NEW_PRIVS, "process.noNewPrivileges");
+  add(Op.CHDIR, "process.cwd", proc.cwd);
+  for (const e of processEnv(proc.env, input.listenFds)) add(Op.ENV, "process.env", e);
+  plan.push({ op: Op.ARGS, field: "process.args", args: proc.args ?? [] });
+  add(Op.CLOSE_FDS, "", 3 + input.preserveFds);
+  add(Op.WAIT_START, "process.args");
+  add(Op.EXEC, "process.args");
+  return plan;
+}
+
+function planMount(plan: Plan, m: Mount, i: number, input: PlanInput): void {
+  const field = `mounts[${i}] (${m.destination})`;
+  const opts = parseMountOptions(m.options, m.type, `mounts[${i}]`);
+  const target = m.destination;
+  // Engines still write type "cgroup" (v1); rt manages cgroup v2 only, where the
+  // container's view of its own cgroup is a cgroup2 mount.
+  const type = m.type === "cgroup" ? "cgroup2" : (m.type ?? "");
+  if (opts.bind) {
+    const source = path.resolve(input.bundle, m.source ?? "");
+    let create = "dir";
+    try {
+      if (!fs.statSync(source).isDirectory()) create = "file";
+    } catch {
+      throw new RtError(`mounts[${i}].source: ${source} does not exist`);
+    }
+    const bindFlags = MS.BIND | (opts.recursive ? MS.REC : 0);
+    plan.push({ op: Op.MOUNT, field, args: [source, target, "", bindFlags, "", create, input.rootfs] });
+    // A bind mount ignores every other flag until it is remounted.
+    const perMount = opts.flags & ~(MS.REMOUNT | MS.BIND | MS.REC);
+    if (perMount) {
+      plan.push({ op: Op.MOUNT, field, args: ["", target, "", MS.REMOUNT | MS.BIND | perMount, "", "", input.rootfs] });
+    }
+  } else {
+    plan.push({ op: Op.MOUNT, field, args: [m.source ?? type, target, type, opts.flags, opts.data, "dir", input.rootfs] });
+  }
+  if (opts.propagation) plan.push({ op: Op.PROPAGATE, field, args: [target, opts.propagation, input.rootfs] });
+}
+
+function idMap(maps: { containerID: number; hostID: number; size: number }[]): string {
+  return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join("");
+}
+
+function rlimitValue(v: number): string {
+  return v >= RLIM_INFINITY ? "-1" : BigInt(Math.trunc(v)).toString();
+}
+
+/** The exec environment; with socket activation the container learns how many fds it got. */
+function processEnv(env: string[] | undefined, listenFds: number): string[] {
+  const out = [...(env ?? [])];
+  if (listenFds > 0 && !out.some((e) => e.startsWith("LISTEN_FDS="))) out.push(`LISTEN_FDS=${listenFds}`);
+  return out;
+}
+
+export { CLONE_NEW };

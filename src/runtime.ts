@@ -1,0 +1,224 @@
+// The library API: every rt command is a function here; src/cli only parses
+// arguments and calls these. Errors are RtError with a message naming the field.
+import * as fs from "node:fs";
+import { RtError, describeSysError } from "./errors.ts";
+import { loadBundle } from "./bundle/load.ts";
+import { createCgroup, destroyCgroup, removeCgroups, signalCgroup } from "./cgroups/manager.ts";
+import { resolveCgroupDir, unifiedMount } from "./cgroups/hierarchy.ts";
+import { buildPlan } from "./linux/plan.ts";
+import { launch } from "./process/executor.ts";
+import type { State } from "./spec/types.ts";
+import { readProcStat } from "./state/proc.ts";
+import { deriveStatus, toState } from "./state/status.ts";
+import { StateStore, writeFileAtomic, type ContainerRecord } from "./state/store.ts";
+import { validateId } from "./state/id.ts";
+import { sleepMs } from "./cgroups/manager.ts";
+
+export interface RuntimeOptions {
+  /** State root (default /run/rt). */
+  root?: string;
+  debug?: (msg: string) => void;
+}
+
+export interface CreateOptions {
+  bundle?: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  preserveFds?: number;
+  noPivot?: boolean;
+}
+
+export interface Created {
+  pid: number;
+  /** Resolves when the executor exits; in wait mode with the container's exit status. */
+  exited: Promise<number>;
+}
+
+export class Runtime {
+  readonly store: StateStore;
+  private readonly debug?: (msg: string) => void;
+
+  constructor(opts: RuntimeOptions = {}) {
+    this.store = new StateStore(opts.root);
+    this.debug = opts.debug;
+  }
+
+  create(id: string, opts: CreateOptions = {}): Promise<Created> {
+    return this.createInMode(id, opts, "detach");
+  }
+
+  private async createInMode(id: string, opts: CreateOptions, mode: "detach" | "wait", startImmediately = false): Promise<Created> {
+    validateId(id);
+    const bundle = loadBundle(opts.bundle ?? process.cwd());
+    const mount = unifiedMount();
+    const cgroupDir = mount ? resolveCgroupDir(bundle.spec.linux?.cgroupsPath, id, mount) : "";
+    const listenFds = Number(process.env.LISTEN_FDS ?? 0) || 0;
+    const extraFds = listenFds + (opts.preserveFds ?? 0);
+    const stateDir = this.store.claim(id);
+    const record: ContainerRecord = {
+      ociVersion: bundle.spec.ociVersion,
+      id,
+      pid: 0,
+      pidStartTime: "",
+      bundle: bundle.dir,
+      rootfs: bundle.rootfs,
+      annotations: bundle.spec.annotations,
+      created: new Date().toISOString(),
+      cgroupDir,
+      cgroupCreated: [],
+    };
+    let pid = 0;
+    try {
+      this.store.write(record);
+      if (cgroupDir && mount) record.cgroupCreated = createCgroup(cgroupDir, mount);
+      const plan = buildPlan({
+        spec: bundle.spec,
+        bundle: bundle.dir,
+        rootfs: bundle.rootfs,
+        cgroupDir,
+        fifoPath: this.store.fifoPath(id),
+        mode,
+        preserveFds: extraFds,
+        listenFds,
+        noPivot: opts.noPivot ?? false,
+        consoleSocket: opts.consoleSocket,
+        startImmediately,
+      });
+      const launched = launch(plan, extraFds, this.debug);
+      pid = launched.pid;
+      const stat = readProcStat(pid);
+      if (!stat) throw new RtError(`container init (pid ${pid}) exited during create`);
+      record.pid = pid;
+      record.pidStartTime = stat.startTime;
+      this.store.write(record);
+      if (opts.pidFile) writeFileAtomic(opts.pidFile, String(pid));
+      return { pid, exited: launched.exited };
+    } catch (e) {
+      this.undoCreate(stateDir, record, pid);
+      throw e;
+    }
+  }
+
+  /** A failed create leaves nothing behind: no process, no cgroup, no state dir. */
+  private undoCreate(_stateDir: string, record: ContainerRecord, pid: number): void {
+    if (pid) { try { process.kill(pid, 9); } catch { /* gone */ } }
+    try {
+      if (record.cgroupDir) destroyCgroup(record.cgroupDir, record.cgroupCreated);
+    } catch { /* best effort; the error being reported matters more */ }
+    this.store.remove(record.id);
+  }
+
+  /** Lets the created container's process run its program. */
+  start(id: string): void {
+    const rec = this.mustRead(id);
+    const status = deriveStatus(this.store, rec);
+    if (status !== "created") throw new RtError(`cannot start container "${id}": it is ${status}, not created`);
+    const fifo = this.store.fifoPath(id);
+    let fd: number;
+    try {
+      // O_NONBLOCK: fails with ENXIO at once if the init no longer holds the fifo.
+      fd = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    } catch (e) {
+      throw new RtError(`cannot start container "${id}": ${describeSysError(e)}`);
+    }
+    try {
+      fs.writeSync(fd, "0");
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.rmSync(fifo, { force: true });
+  }
+
+  state(id: string): State {
+    validateId(id);
+    return toState(this.store, id, this.store.read(id));
+  }
+
+  list(): State[] {
+    const out: State[] = [];
+    for (const id of this.store.list()) {
+      try { out.push(this.state(id)); } catch { /* removed meanwhile */ }
+    }
+    return out;
+  }
+
+  kill(id: string, signal: number, all = false): void {
+    const rec = this.mustRead(id);
+    const status = deriveStatus(this.store, rec);
+    if (status !== "created" && status !== "running") {
+      throw new RtError(`cannot kill container "${id}": it is ${status}`);
+    }
+    if (all && rec.cgroupDir) {
+      signalCgroup(rec.cgroupDir, signal);
+      return;
+    }
+    try {
+      process.kill(rec.pid, signal);
+    } catch (e) {
+      throw new RtError(`kill ${rec.pid}: ${describeSysError(e)}`);
+    }
+  }
+
+  delete(id: string, force = false): void {
+    validateId(id);
+    const rec = this.store.read(id);
+    if (rec === null || rec.pid === 0) {
+      // A create that died half-way: only --force may clear it away.
+      if (!force) throw new RtError(`cannot delete container "${id}": it is creating (use --force)`);
+      this.store.remove(id);
+      return;
+    }
+    const status = deriveStatus(this.store, rec);
+    if (status !== "stopped") {
+      if (!force) throw new RtError(`cannot delete container "${id}": it is ${status}, not stopped (use --force)`);
+      this.killAndWait(rec);
+    }
+    if (rec.cgroupDir) destroyCgroup(rec.cgroupDir, rec.cgroupCreated);
+    this.store.remove(id);
+  }
+
+  /** create + start; with detach false, waits for the container and deletes it. Returns the exit status. */
+  async run(id: string, opts: CreateOptions & { detach?: boolean } = {}): Promise<number> {
+    if (opts.detach) {
+      await this.create(id, opts);
+      this.start(id);
+      return 0;
+    }
+    const created = await this.createInMode(id, opts, "wait", true);
+    const forward = forwardSignals(created.pid);
+    try {
+      return await created.exited;
+    } finally {
+      forward.stop();
+      try { this.delete(id, true); } catch (e) { this.debug?.(`delete after run: ${(e as Error).message}`); }
+    }
+  }
+
+  private killAndWait(rec: ContainerRecord): void {
+    if (rec.cgroupDir) signalCgroup(rec.cgroupDir, 9);
+    try { process.kill(rec.pid, 9); } catch { /* gone */ }
+    const deadline = Date.now() + 10_000;
+    while (deriveStatus(this.store, rec) !== "stopped" && Date.now() < deadline) sleepMs(2);
+  }
+
+  private mustRead(id: string): ContainerRecord {
+    validateId(id);
+    const rec = this.store.read(id);
+    if (rec === null || rec.pid === 0) throw new RtError(`container "${id}" is still being created`);
+    return rec;
+  }
+}
+
+const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
+
+/** While `run` waits, signals sent to rt go to the container, as runc does. */
+function forwardSignals(pid: number): { stop(): void } {
+  const handlers = FORWARDED.map((sig) => {
+    const h = () => { try { process.kill(pid, sig); } catch { /* exited */ } };
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  return { stop: () => handlers.forEach(([sig, h]) => process.off(sig, h)) };
+}
+
+export { removeCgroups };

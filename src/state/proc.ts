@@ -1,0 +1,26 @@
+// Facts about a host process read from /proc: liveness and start time, which
+// together tell our container's pid from a reused one.
+import * as fs from "node:fs";
+
+export interface ProcStat {
+  state: string;
+  startTime: string;
+}
+
+export function readProcStat(pid: number): ProcStat | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return null;
+  }
+  // comm may contain spaces and parentheses: fields start after the last ")".
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return { state: fields[0], startTime: fields[19] };
+}
+
+/** True if pid is alive (not a zombie) and is the process that started at startTime. */
+export function isSameLiveProcess(pid: number, startTime: string): boolean {
+  const st = readProcStat(pid);
+  return st !== null && st.startTime === startTime && st.state !== "Z" && st.state !== "X";
+}

@@ -1,0 +1,136 @@
+// The state directory: <root>/<id>/ holds state.json and, until `start`,
+// exec.fifo. Nothing else keeps state between rt invocations (no daemon).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { RtError, describeSysError } from "../errors.ts";
+import { validateId } from "./id.ts";
+
+export const DEFAULT_ROOT = "/run/rt";
+export const STATE_FILE = "state.json";
+export const FIFO_FILE = "exec.fifo";
+
+/** What rt records about a container; `rt state` derives status from it. */
+export interface ContainerRecord {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  /** /proc/<pid>/stat field 22 at create time: tells a reused pid from ours. */
+  pidStartTime: string;
+  bundle: string;
+  rootfs: string;
+  annotations?: Record<string, string>;
+  created: string;
+  /** Absolute path of the container's cgroup directory, or "" if none. */
+  cgroupDir: string;
+  /** Cgroup directories rt created (deepest last), removed on delete. */
+  cgroupCreated: string[];
+  /** Hooks and other config needed after create (poststart, poststop). */
+  config?: unknown;
+}
+
+export class StateStore {
+  readonly root: string;
+
+  constructor(root = DEFAULT_ROOT) {
+    this.root = path.resolve(root);
+  }
+
+  dir(id: string): string {
+    return path.join(this.root, validateId(id));
+  }
+
+  fifoPath(id: string): string {
+    return path.join(this.dir(id), FIFO_FILE);
+  }
+
+  /**
+   * Claims the id atomically: mkdir fails with EEXIST for the loser of two
+   * concurrent creates. The root itself is created 0700 if missing.
+   */
+  claim(id: string): string {
+    const dir = this.dir(id);
+    try {
+      fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw new RtError(`state root ${this.root}: ${describeSysError(e)}`);
+    }
+    this.assertRootIsDirectory();
+    try {
+      fs.mkdirSync(dir, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new RtError(`container "${id}" already exists`);
+      throw new RtError(`state dir ${dir}: ${describeSysError(e)}`);
+    }
+    return dir;
+  }
+
+  /** The state root must be a real directory, never a symlink that leads elsewhere. */
+  private assertRootIsDirectory(): void {
+    const st = fs.lstatSync(this.root);
+    if (!st.isDirectory()) throw new RtError(`state root ${this.root} is not a directory`);
+  }
+
+  exists(id: string): boolean {
+    try {
+      return fs.lstatSync(this.dir(id)).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Reads the record; null while the container is still being created. */
+  read(id: string): ContainerRecord | null {
+    const dir = this.dir(id);
+    let text: string;
+    try {
+      const st = fs.lstatSync(dir);
+      if (!st.isDirectory()) throw new RtError(`container "${id}" does not exist`);
+      text = fs.readFileSync(path.join(dir, STATE_FILE), "utf8");
+    } catch (e) {
+      if (e instanceof RtError) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" && fs.existsSync(dir)) return null;
+      if (code === "ENOENT" || code === "ENOTDIR") throw new RtError(`container "${id}" does not exist`);
+      throw new RtError(`reading state of "${id}": ${describeSysError(e)}`);
+    }
+    try {
+      return JSON.parse(text) as ContainerRecord;
+    } catch {
+      throw new RtError(`state of "${id}" is corrupt (${path.join(dir, STATE_FILE)})`);
+    }
+  }
+
+  /** Writes state.json atomically (tmp + rename): a reader sees the old or the new file. */
+  write(record: ContainerRecord): void {
+    const dir = this.dir(record.id);
+    const tmp = path.join(dir, `.${STATE_FILE}.tmp`);
+    fs.writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
+    fs.renameSync(tmp, path.join(dir, STATE_FILE));
+  }
+
+  remove(id: string): void {
+    fs.rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
+  /** Ids of every container under the root (for `rt list`). */
+  list(): string[] {
+    try {
+      return fs.readdirSync(this.root).filter((n) => !n.startsWith(".")).sort();
+    } catch {
+      return [];
+    }
+  }
+}
+
+/** Writes a file atomically next to its destination (pid files). */
+export function writeFileAtomic(file: string, data: string): void {
+  const abs = path.resolve(file);
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, data, { mode: 0o644 });
+    fs.renameSync(tmp, abs);
+  } catch (e) {
+    try { fs.rmSync(tmp, { force: true }); } catch { /* nothing to undo */ }
+    throw new RtError(`writing ${abs}: ${describeSysError(e)}`);
+  }
+}

@@ -1,0 +1,108 @@
+// Shared by the integration and conformance tests: the built rt executable,
+// throw-away bundles on the test rootfs, a private state root per test file.
+import { spawnSync, type SpawnSyncOptions } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Spec } from "../src/spec/types.ts";
+import { defaultSpec } from "../src/linux/default-spec.ts";
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const RT = path.join(REPO, "dist/rt");
+export const ROOTFS = path.join(REPO, "build/rootfs");
+export const HAS_BUSYBOX = fs.existsSync(path.join(ROOTFS, "bin/busybox"));
+
+export interface RtResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let counter = 0;
+/** A container id unique across parallel test files. */
+export function uniqueId(prefix = "t"): string {
+  return `${prefix}-${process.pid}-${++counter}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export function tmpDir(prefix = "rt-test-"): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A private --root for one test file, so parallel files never see each other's containers. */
+export function stateRoot(): string {
+  return tmpDir("rt-root-");
+}
+
+/** Runs rt with the given args; stdout/stderr captured unless overridden (e.g. a file fd for create). */
+export function rt(root: string, args: string[], opts: SpawnSyncOptions = {}): RtResult {
+  const r = spawnSync(RT, ["--root", root, ...args], { encoding: "utf8", timeout: 20_000, ...opts });
+  if (r.error) throw r.error;
+  return { code: r.status ?? 128 + (r.signal ? os.constants.signals[r.signal] : 0), stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? "") };
+}
+
+/** The minimal config that runs `args` on the test rootfs, with overrides applied. */
+export function testSpec(args: string[], edit?: (s: Spec) => void): Spec {
+  const s = defaultSpec(args);
+  s.root = { path: ROOTFS, readonly: true };
+  s.process!.env = ["PATH=/bin", "HOME=/root"];
+  edit?.(s);
+  return s;
+}
+
+/** Writes a bundle dir whose config.json is `spec` (or raw text). */
+export function makeBundle(spec: Spec | string): string {
+  const dir = tmpDir("rt-bundle-");
+  fs.writeFileSync(path.join(dir, "config.json"), typeof spec === "string" ? spec : JSON.stringify(spec, null, 2));
+  return dir;
+}
+
+/** Waits until cond() holds (polling), or throws after timeoutMs. */
+export async function waitFor(cond: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export function stateOf(root: string, id: string): { status: string; pid?: number; id: string; bundle: string; ociVersion: string; annotations?: Record<string, string> } {
+  const r = rt(root, ["state", id]);
+  if (r.code !== 0) throw new Error(`rt state ${id} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Removes whatever a test left, so a failing test does not leak containers. */
+export function cleanupRoot(root: string): void {
+  for (const id of fs.existsSync(root) ? fs.readdirSync(root) : []) rt(root, ["delete", "--force", id]);
+  fs.rmSync(root, { recursive: true, force: true });
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    const st = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = st.slice(st.lastIndexOf(")") + 2).split(" ")[0];
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+/** The unified cgroup mount, as rt finds it. */
+export function unifiedMount(): string {
+  const mi = fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n");
+  const mounts = mi.filter((l) => l.includes(" - cgroup2 ")).map((l) => l.split(" ")[4]);
+  return ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"].find((m) => mounts.includes(m)) ?? mounts[0];
+}
+
+/** Creates with stdout/stderr going to files (a created container holds them open). Returns the output file. */
+export function createWithOutput(root: string, id: string, bundle: string, extra: string[] = []): { result: RtResult; out: string } {
+  const out = path.join(tmpDir("rt-out-"), "stdout");
+  const fd = fs.openSync(out, "w");
+  try {
+    const r = spawnSync(RT, ["--root", root, "create", "--bundle", bundle, ...extra, id], { stdio: ["ignore", fd, "pipe"], encoding: "utf8", timeout: 20_000 });
+    return { result: { code: r.status ?? -1, stdout: "", stderr: String(r.stderr ?? "") }, out };
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { buildPlan, type PlanInput } from "../../src/linux/plan.ts";
+import { Op, describePlan, encodePlan, PLAN_MAGIC } from "../../src/process/wire.ts";
+import { defaultSpec } from "../../src/linux/default-spec.ts";
+import { CLONE_NEW, MS } from "../../src/linux/constants.ts";
+import type { Spec } from "../../src/spec/types.ts";
+
+function input(edit?: (s: Spec) => void, extra: Partial<PlanInput> = {}): PlanInput {
+  const spec = defaultSpec(["/bin/probe", "report"]);
+  edit?.(spec);
+  return { spec, bundle: "/b", rootfs: "/b/rootfs", cgroupDir: "/sys/fs/cgroup/rt-x", fifoPath: "/run/rt/x/exec.fifo", mode: "detach", preserveFds: 0, listenFds: 0, noPivot: false, ...extra };
+}
+const ops = (p: ReturnType<typeof buildPlan>) => p.map((o) => o.op);
+
+describe("buildPlan", () => {
+  it("clones the configured new namespaces", () => {
+    const plan = buildPlan(input());
+    const clone = plan.find((o) => o.op === Op.CLONE)!;
+    const want = CLONE_NEW.pid | CLONE_NEW.network | CLONE_NEW.ipc | CLONE_NEW.uts | CLONE_NEW.mount | CLONE_NEW.cgroup;
+    expect(Number(clone.args[0])).toBe(want);
+  });
+
+  it("joins namespaces with a path instead of creating them, user first and mount last", () => {
+    const plan = buildPlan(input((s) => {
+      s.linux!.namespaces = [{ type: "mount", path: "/proc/1/ns/mnt" }, { type: "network", path: "/run/netns/x" }, { type: "user", path: "/proc/1/ns/user" }, { type: "pid" }];
+    }));
+    const joins = plan.filter((o) => o.op === Op.NS_JOIN).map((o) => o.args[0]);
+    expect(joins).toEqual(["user", "network", "mount"]);
+    expect(plan.find((o) => o.op === Op.NS_JOIN && o.args[0] === "network")!.field).toBe("linux.namespaces[1].path");
+    expect(Number(plan.find((o) => o.op === Op.CLONE)!.args[0])).toBe(CLONE_NEW.pid);
+  });
+
+  it("requires a mount namespace", () => {
+    expect(() => buildPlan(input((s) => { s.linux!.namespaces = [{ type: "pid" }]; }))).toThrow(/"mount" namespace is required/);
+  });
+
+  it("orders host-side steps before clone and the exec last", () => {
+    const o = ops(buildPlan(input()));
+    expect(o.indexOf(Op.CGROUP_JOIN)).toBeLessThan(o.indexOf(Op.CLONE));
+    expect(o.indexOf(Op.OPEN_FIFO)).toBeLessThan(o.indexOf(Op.CLONE));
+    expect(o.indexOf(Op.MAKE_ROOT_PRIVATE)).toBeGreaterThan(o.indexOf(Op.CLONE));
+    expect(o.indexOf(Op.MAKE_ROOT_PRIVATE)).toBeLessThan(o.indexOf(Op.MOUNT));
+    expect(o.lastIndexOf(Op.MOUNT)).toBeLessThan(o.indexOf(Op.PIVOT_ROOT));
+    expect(o.indexOf(Op.MKNOD)).toBeGreaterThan(o.indexOf(Op.PIVOT_ROOT));
+    expect(o.indexOf(Op.SETUID)).toBeGreaterThan(o.indexOf(Op.SETGID));
+    expect(o.slice(-3)).toEqual([Op.CLOSE_FDS, Op.WAIT_START, Op.EXEC]);
+  });
+
+  it("turns config mounts into MOUNT ops with their field, flags and data", () => {
+    const plan = buildPlan(input());
+    const dev = plan.find((o) => o.op === Op.MOUNT && o.args[1] === "/dev")!;
+    expect(dev.field).toBe("mounts[1] (/dev)");
+    expect(dev.args).toEqual(["tmpfs", "/dev", "tmpfs", MS.NOSUID | MS.STRICTATIME, "mode=755,size=65536k", "dir", "/b/rootfs"]);
+  });
+
+  it("bind mounts get a separate remount for their flags, and propagation after", () => {
+    const plan = buildPlan(input((s) => { s.mounts = [{ destination: "/data", source: "/tmp", options: ["rbind", "ro", "rprivate"] }]; }));
+    const m = plan.filter((o) => o.field === "mounts[0] (/data)");
+    expect(m.map((o) => o.op)).toEqual([Op.MOUNT, Op.MOUNT, Op.PROPAGATE]);
+    expect(m[0].args.slice(0, 6)).toEqual(["/tmp", "/data", "", MS.BIND | MS.REC, "", "dir"]);
+    expect(m[1].args[3]).toBe(MS.REMOUNT | MS.BIND | MS.RDONLY);
+    expect(m[2].args[1]).toBe(MS.PRIVATE | MS.REC);
+  });
+
+  it("names the mount whose bind source is missing", () => {
+    expect(() => buildPlan(input((s) => { s.mounts = [{ destination: "/x", source: "/nonexistent-src", options: ["bind"] }]; }))).toThrow("mounts[0].source: /nonexistent-src does not exist");
+  });
+
+  it("maps rlimits to resource numbers, infinity to -1, and names unknown ones", () => {
+    const plan = buildPlan(input((s) => { s.process!.rlimits = [{ type: "RLIMIT_NOFILE", soft: 100, hard: 200 }, { type: "RLIMIT_CORE", soft: 18446744073709551615, hard: 18446744073709551615 }]; }));
+    const rl = plan.filter((o) => o.op === Op.RLIMIT).map((o) => o.args);
+    expect(rl).toEqual([[7, "100", "200"], [4, "-1", "-1"]]);
+    expect(() => buildPlan(input((s) => { s.process!.rlimits = [{ type: "RLIMIT_NOFILE", soft: 1, hard: 1 }, { type: "RLIMIT_FOO", soft: 1, hard: 1 }]; }))).toThrow('process.rlimits[1].type: unknown rlimit "RLIMIT_FOO"');
+  });
+
+  it("run mode skips the exec fifo; preserved fds move CLOSE_FDS up", () => {
+    const plan = buildPlan(input(undefined, { mode: "wait", startImmediately: true, preserveFds: 2, listenFds: 2 }));
+    expect(ops(plan)).not.toContain(Op.OPEN_FIFO);
+    expect(plan.find((o) => o.op === Op.MODE)!.args).toEqual(["wait"]);
+    expect(plan.find((o) => o.op === Op.CLOSE_FDS)!.args).toEqual([5]);
+    expect(plan.filter((o) => o.op === Op.ENV).map((o) => o.args[0])).toContain("LISTEN_FDS=2");
+  });
+
+  it("root.readonly remounts / read-only; masked and readonly paths follow pivot", () => {
+    const plan = buildPlan(input());
+    const o = ops(plan);
+    expect(plan.find((x) => x.op === Op.REMOUNT_RO)!.args).toEqual(["/"]);
+    expect(o.indexOf(Op.MASK)).toBeGreaterThan(o.indexOf(Op.PIVOT_ROOT));
+    expect(plan.filter((x) => x.op === Op.MASK).length).toBe(11);
+  });
+
+  it("encodes to the wire format", () => {
+    const bytes = encodePlan(buildPlan(input()));
+    expect(new TextDecoder().decode(bytes.slice(0, 8))).toBe(PLAN_MAGIC);
+    const dv = new DataView(bytes.buffer);
+    expect(dv.getUint32(8, true)).toBe(Op.MODE);
+    expect(dv.getUint32(12, true)).toBe(1);
+    expect(describePlan(buildPlan(input()))).toMatch(/^0 MODE "detach"/);
+  });
+});
