@@ -52,7 +52,7 @@ export function resolveCgroupDir(cgroupsPath: string | undefined, id: string, mo
   } else {
     rel = path.posix.join(ownCgroup(), cgroupsPath || `rt-${id}`);
   }
-  const dir = path.posix.join(mount, path.posix.normalize(rel));
+  const dir = path.posix.join(mount, path.posix.normalize(rel)).replace(/\/+$/, "");
   if (dir !== mount && !dir.startsWith(mount + "/")) {
     throw new RtError(`linux.cgroupsPath: ${JSON.stringify(cgroupsPath)} leaves the cgroup hierarchy`);
   }
