@@ -84,7 +84,7 @@ export class Runtime {
         consoleSocket: opts.consoleSocket,
         startImmediately,
       });
-      const launched = launch(plan, extraFds, this.debug);
+      const launched = await launch(plan, extraFds, this.debug);
       pid = launched.pid;
       const stat = readProcStat(pid);
       if (!stat) throw new RtError(`container init (pid ${pid}) exited during create`);

@@ -2,7 +2,14 @@
 // passed straight through, streams the plan over a socketpair, and reads its
 // reports until the container is created or an op failed. A failure names the
 // config field of the op behind it.
+//
+// Two drivers, one protocol: under Bun (the shipped dist/rt) Bun.spawn hands
+// back the socket as a plain fd that we read synchronously — the fastest path
+// for a short-lived CLI; under Node (the library API in a service) the socket
+// is read with events, so the service's event loop never blocks.
 import * as fs from "node:fs";
+import type { Socket } from "node:net";
+import { constants as osConstants } from "node:os";
 import { RtError } from "../errors.ts";
 import { describePlan, encodePlan, parseReport, type Plan, type Report } from "./wire.ts";
 import { executorPath } from "./locate.ts";
@@ -11,8 +18,6 @@ export interface LaunchedContainer {
   pid: number;
   /** Resolves with the executor's exit status (mode "wait": the container's). */
   exited: Promise<number>;
-  /** The executor's own pid. */
-  executorPid: number;
 }
 
 declare const Bun: {
@@ -21,44 +26,104 @@ declare const Bun: {
     stdio: unknown[];
     exited: Promise<number>;
     kill(sig?: number): void;
+    unref(): void;
   };
 };
 
-export function launch(plan: Plan, extraFds: number, debug?: (msg: string) => void): LaunchedContainer {
-  if (typeof Bun === "undefined") throw new RtError("rt's executor driver needs the Bun runtime (run the built dist/rt)");
+export async function launch(plan: Plan, extraFds: number, debug?: (msg: string) => void): Promise<LaunchedContainer> {
   debug?.(`plan:\n${describePlan(plan)}`);
   const bytes = encodePlan(plan);
   const passed = Array.from({ length: extraFds }, (_, i) => 3 + i);
   const syncIndex = 3 + extraFds;
-  const child = Bun.spawn({
-    cmd: [executorPath(), String(syncIndex)],
-    stdio: ["inherit", "inherit", "inherit", ...passed, "pipe"],
-    env: {},
-  });
+  const argv = [executorPath(), String(syncIndex)];
+  const stdio = ["inherit", "inherit", "inherit", ...passed, "pipe"];
+  return typeof Bun !== "undefined" ? launchBun(plan, bytes, argv, stdio, syncIndex, debug) : launchNode(plan, bytes, argv, stdio, syncIndex, debug);
+}
+
+function launchBun(plan: Plan, bytes: Uint8Array, argv: string[], stdio: unknown[], syncIndex: number, debug?: (m: string) => void): LaunchedContainer {
+  const child = Bun.spawn({ cmd: argv, stdio, env: {} });
   const sock = child.stdio[syncIndex] as number;
-  let pid = 0;
+  const reports = new ReportReader(plan, debug);
   try {
     writeAll(sock, bytes);
-    for (const line of readLines(sock)) {
-      const r: Report = parseReport(line);
-      debug?.(`rt-exec: ${line}`);
-      if (r.kind === "PID") pid = r.pid;
-      else if (r.kind === "READY") break;
-      else if (r.kind === "ERROR") throw new RtError(describeFailure(plan, r));
-    }
-    if (!pid) throw new RtError("rt-exec exited before creating the container");
+    for (const line of readLines(sock)) if (reports.take(line)) break;
+    return { pid: reports.finish(), exited: child.exited };
   } catch (e) {
     try { child.kill(9); } catch { /* gone */ }
     throw e;
   } finally {
     fs.closeSync(sock);
   }
-  return { pid, exited: child.exited, executorPid: child.pid };
 }
 
-function describeFailure(plan: Plan, r: Extract<Report, { kind: "ERROR" }>): string {
-  const op = r.op >= 0 ? plan[r.op] : undefined;
-  return op?.field ? `${op.field}: ${r.message}` : r.message;
+async function launchNode(plan: Plan, bytes: Uint8Array, argv: string[], stdio: unknown[], syncIndex: number, debug?: (m: string) => void): Promise<LaunchedContainer> {
+  const { spawn } = await import("node:child_process");
+  const child = spawn(argv[0], argv.slice(1), { stdio: stdio as any, env: {} });
+  const exited = new Promise<number>((resolve) => {
+    child.on("exit", (code, signal) => resolve(code ?? 128 + (signal ? signalNumber(signal) : 0)));
+  });
+  const sock = child.stdio[syncIndex] as unknown as Socket;
+  const reports = new ReportReader(plan, debug);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let pending = "";
+      sock.on("data", (d: Buffer) => {
+        pending += d.toString("utf8");
+        let nl: number;
+        try {
+          while ((nl = pending.indexOf("\n")) >= 0) {
+            const line = pending.slice(0, nl);
+            pending = pending.slice(nl + 1);
+            if (reports.take(line)) return resolve();
+          }
+        } catch (e) {
+          reject(e);
+        }
+      });
+      sock.on("end", () => resolve());
+      sock.on("error", reject);
+      child.on("error", reject);
+      sock.write(bytes);
+    });
+    const pid = reports.finish();
+    child.unref();
+    return { pid, exited };
+  } catch (e) {
+    try { child.kill("SIGKILL"); } catch { /* gone */ }
+    throw e;
+  } finally {
+    sock.destroy();
+  }
+}
+
+/** Follows the report protocol: PID, then READY or ERROR (see native/PLAN.md). */
+class ReportReader {
+  private pid = 0;
+  constructor(private readonly plan: Plan, private readonly debug?: (m: string) => void) {}
+
+  /** Returns true once the container is ready; throws the failure, named by its field. */
+  take(line: string): boolean {
+    this.debug?.(`rt-exec: ${line}`);
+    const r: Report = parseReport(line);
+    if (r.kind === "PID") this.pid = r.pid;
+    else if (r.kind === "READY") return true;
+    else if (r.kind === "ERROR") throw new RtError(this.describe(r));
+    return false;
+  }
+
+  finish(): number {
+    if (!this.pid) throw new RtError("rt-exec exited before creating the container");
+    return this.pid;
+  }
+
+  private describe(r: Extract<Report, { kind: "ERROR" }>): string {
+    const op = r.op >= 0 ? this.plan[r.op] : undefined;
+    return op?.field ? `${op.field}: ${r.message}` : r.message;
+  }
+}
+
+function signalNumber(name: string): number {
+  return (osConstants.signals as Record<string, number>)[name] ?? 0;
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {

@@ -1,0 +1,81 @@
+// Times rt and runc side by side, in one run, on the same bundle and prints
+// medians and rt/runc ratios. Usage: npm run bench [-- --runs N]
+// Results also go to bench/results/latest.json for later comparison.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const RT = path.join(repo, "dist/rt");
+const runsArg = process.argv.indexOf("--runs");
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 30;
+const runc = spawnSync("sh", ["-c", "command -v runc"], { encoding: "utf8" }).stdout.trim();
+if (!runc) {
+  console.error("bench: runc is not installed (npm run bench installs it with apt-get as root)");
+  process.exit(1);
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rt-bench-"));
+const bundle = path.join(tmp, "bundle");
+fs.mkdirSync(bundle);
+const config = {
+  ociVersion: "1.0.2",
+  process: { terminal: false, user: { uid: 0, gid: 0 }, args: ["/bin/probe", "true"], env: ["PATH=/bin"], cwd: "/" },
+  root: { path: path.join(repo, "build/rootfs"), readonly: true },
+  hostname: "bench",
+  mounts: [
+    { destination: "/proc", type: "proc", source: "proc" },
+    { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
+  ],
+  linux: { namespaces: [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }, { type: "network" }] },
+};
+fs.writeFileSync(path.join(bundle, "config.json"), JSON.stringify(config));
+const sleeperBundle = path.join(tmp, "sleeper");
+fs.mkdirSync(sleeperBundle);
+fs.writeFileSync(path.join(sleeperBundle, "config.json"), JSON.stringify({ ...config, process: { ...config.process, args: ["/bin/probe", "sleep", "600"] } }));
+
+const runtimes = { rt: { bin: RT, root: path.join(tmp, "rt-root") }, runc: { bin: runc, root: path.join(tmp, "runc-root") } };
+
+function time(bin, args, opts = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(bin, args, { stdio: ["ignore", "ignore", "pipe"], ...opts });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${bin} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+  return ms;
+}
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+let seq = 0;
+const cases = {
+  "--version": (rtm) => time(rtm.bin, ["--version"]),
+  "state (running container)": (rtm) => time(rtm.bin, ["--root", rtm.root, "state", "sleeper"]),
+  "run /bin/true": (rtm) => time(rtm.bin, ["--root", rtm.root, "run", "--bundle", bundle, `b${++seq}`]),
+};
+
+// A running container for `state`.
+for (const rtm of Object.values(runtimes)) {
+  time(rtm.bin, ["--root", rtm.root, "run", "--detach", "--bundle", sleeperBundle, "sleeper"]);
+}
+
+const results = {};
+try {
+  for (const [name, fn] of Object.entries(cases)) {
+    const samples = { rt: [], runc: [] };
+    for (const rtm of Object.values(runtimes)) fn(rtm); // warm-up
+    for (let i = 0; i < RUNS; i++) for (const [k, rtm] of Object.entries(runtimes)) samples[k].push(fn(rtm));
+    results[name] = { rt: median(samples.rt), runc: median(samples.runc), ratio: median(samples.rt) / median(samples.runc) };
+  }
+} finally {
+  for (const rtm of Object.values(runtimes)) spawnSync(rtm.bin, ["--root", rtm.root, "delete", "--force", "sleeper"]);
+}
+
+const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Linux ${os.release()}, node ${process.version}`;
+console.log(`rt vs runc (${spawnSync(runc, ["--version"], { encoding: "utf8" }).stdout.split("\n")[0]}), median of ${RUNS} runs each, ${machine}\n`);
+console.log("| command | rt (ms) | runc (ms) | rt/runc |");
+console.log("|---|---:|---:|---:|");
+for (const [name, r] of Object.entries(results)) console.log(`| ${name} | ${r.rt.toFixed(1)} | ${r.runc.toFixed(1)} | ${r.ratio.toFixed(2)} |`);
+fs.mkdirSync(path.join(repo, "bench/results"), { recursive: true });
+fs.writeFileSync(path.join(repo, "bench/results/latest.json"), JSON.stringify({ date: new Date().toISOString(), machine, runs: RUNS, results }, null, 2));
+fs.rmSync(tmp, { recursive: true, force: true });

@@ -1,0 +1,280 @@
+// The OCI lifecycle (runtime-spec runtime.md "Operations" and "Lifecycle") and
+// the runtime command-line interface (runtime-tools docs/command-line-interface.md),
+// one test per requirement, driving the built rt executable as an engine does.
+import { afterAll, describe, expect, it } from "vitest";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { RT, cleanupRoot, createWithOutput, makeBundle, pidAlive, rt, stateOf, stateRoot, testSpec, tmpDir, uniqueId, unifiedMount, waitFor } from "../test/helpers.ts";
+
+const root = stateRoot();
+afterAll(() => cleanupRoot(root));
+
+/** A bundle whose program writes a marker file into a host dir mounted at /out, then sleeps or exits. */
+function markerBundle(then: "sleep" | "exit" = "sleep") {
+  const out = tmpDir("rt-marker-");
+  const args = then === "sleep" ? ["/bin/probe", "write-then-sleep", "/out/marker", "ran", "60"] : ["/bin/probe", "write", "/out/marker", "ran"];
+  const bundle = makeBundle(testSpec(args, (s) => { s.mounts!.push({ destination: "/out", source: out, options: ["rbind", "rw"] }); }));
+  return { bundle, marker: path.join(out, "marker") };
+}
+
+describe("runtime.md: state", () => {
+  it("state MUST generate an error if the container does not exist", () => {
+    const r = rt(root, ["state", "no-such-container"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('container "no-such-container" does not exist');
+  });
+
+  it("state returns ociVersion, id, status, pid and the absolute bundle path", () => {
+    const { bundle } = markerBundle();
+    const id = uniqueId();
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    const s = stateOf(root, id);
+    expect(s).toMatchObject({ ociVersion: "1.3.0", id, status: "created", bundle });
+    expect(path.isAbsolute(s.bundle)).toBe(true);
+    expect(s.pid).toBeGreaterThan(0);
+    expect(pidAlive(s.pid!)).toBe(true);
+    rt(root, ["delete", "--force", id]);
+  });
+
+  it("annotations from config.json appear in the state", () => {
+    const bundle = makeBundle(testSpec(["/bin/probe", "sleep", "60"], (s) => { s.annotations = { "org.example.key": "value" }; }));
+    const id = uniqueId();
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    expect(stateOf(root, id).annotations).toEqual({ "org.example.key": "value" });
+    rt(root, ["delete", "--force", id]);
+  });
+});
+
+describe("runtime.md: create", () => {
+  it("create MUST generate an error if the ID provided is not unique", () => {
+    const { bundle } = markerBundle();
+    const id = uniqueId();
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    const again = createWithOutput(root, id, bundle).result;
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain(`container "${id}" already exists`);
+    expect(stateOf(root, id).status).toBe("created");
+    rt(root, ["delete", "--force", id]);
+  });
+
+  it("create MUST NOT run the user-specified program; status is created", () => {
+    const { bundle, marker } = markerBundle();
+    const id = uniqueId();
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    expect(stateOf(root, id).status).toBe("created");
+    expect(fs.existsSync(marker)).toBe(false);
+    rt(root, ["delete", "--force", id]);
+  });
+
+  it("changes to config.json after create MUST NOT affect the container", async () => {
+    const { bundle, marker } = markerBundle();
+    const id = uniqueId();
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    const cfg = JSON.parse(fs.readFileSync(path.join(bundle, "config.json"), "utf8"));
+    cfg.process.args = ["/bin/probe", "write", "/out/marker", "changed"];
+    fs.writeFileSync(path.join(bundle, "config.json"), JSON.stringify(cfg));
+    expect(rt(root, ["start", id]).code).toBe(0);
+    await waitFor(() => fs.existsSync(marker) && fs.readFileSync(marker, "utf8") !== "", 5000, "marker");
+    expect(fs.readFileSync(marker, "utf8")).toBe("ran");
+    rt(root, ["delete", "--force", id]);
+  });
+});
+
+describe("runtime.md: start", () => {
+  it("start MUST run the user-specified program; status becomes running", async () => {
+    const { bundle, marker } = markerBundle();
+    const id = uniqueId();
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    expect(rt(root, ["start", id]).code).toBe(0);
+    await waitFor(() => fs.existsSync(marker), 5000, "marker");
+    expect(stateOf(root, id).status).toBe("running");
+    rt(root, ["delete", "--force", id]);
+  });
+
+  it("start MUST generate an error if the container is not created", () => {
+    const { bundle } = markerBundle();
+    const id = uniqueId();
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    expect(rt(root, ["start", id]).code).toBe(0);
+    const again = rt(root, ["start", id]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/it is running, not created/);
+    rt(root, ["delete", "--force", id]);
+  });
+
+  it("when the process exits the status is stopped", async () => {
+    const { bundle } = markerBundle("exit");
+    const id = uniqueId();
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    expect(rt(root, ["start", id]).code).toBe(0);
+    await waitFor(() => stateOf(root, id).status === "stopped", 5000, "stopped");
+    rt(root, ["delete", id]);
+  });
+});
+
+describe("runtime.md: kill", () => {
+  it("kill sends the signal to the container process", async () => {
+    const bundle = makeBundle(testSpec(["/bin/probe", "signal-exit"]));
+    const id = uniqueId();
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    expect(rt(root, ["start", id]).code).toBe(0);
+    await waitFor(() => stateOf(root, id).status === "running", 5000);
+    // probe installs its SIGTERM handler right after exec; give it a moment.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(rt(root, ["kill", id]).code).toBe(0); // default SIGTERM
+    await waitFor(() => stateOf(root, id).status === "stopped", 5000, "stopped after TERM");
+    rt(root, ["delete", id]);
+  });
+
+  it("kill MUST generate an error if the container is neither created nor running", async () => {
+    const { bundle } = markerBundle("exit");
+    const id = uniqueId();
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    expect(rt(root, ["start", id]).code).toBe(0);
+    await waitFor(() => stateOf(root, id).status === "stopped", 5000);
+    const r = rt(root, ["kill", id, "KILL"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("it is stopped");
+    rt(root, ["delete", id]);
+  });
+
+  it("kill of a created container with KILL stops it", async () => {
+    const { bundle } = markerBundle();
+    const id = uniqueId();
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    expect(rt(root, ["kill", "--signal", "KILL", id]).code).toBe(0);
+    await waitFor(() => stateOf(root, id).status === "stopped", 5000);
+    rt(root, ["delete", id]);
+  });
+});
+
+describe("runtime.md: delete", () => {
+  it("delete MUST generate an error if the container is not stopped", () => {
+    const { bundle } = markerBundle();
+    const id = uniqueId();
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    expect(rt(root, ["start", id]).code).toBe(0);
+    const r = rt(root, ["delete", id]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("not stopped");
+    expect(stateOf(root, id).status).toBe("running");
+    rt(root, ["delete", "--force", id]);
+  });
+
+  it("delete MUST delete the resources created during create, and the id can be reused", async () => {
+    const { bundle } = markerBundle("exit");
+    const id = uniqueId();
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    const cg = path.join(unifiedMount(), `rt-${id}`);
+    expect(fs.existsSync(cg)).toBe(true);
+    expect(rt(root, ["start", id]).code).toBe(0);
+    await waitFor(() => stateOf(root, id).status === "stopped", 5000);
+    expect(rt(root, ["delete", id]).code).toBe(0);
+    expect(fs.existsSync(path.join(root, id))).toBe(false);
+    expect(fs.existsSync(cg)).toBe(false);
+    expect(rt(root, ["state", id]).code).not.toBe(0);
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    rt(root, ["delete", "--force", id]);
+  });
+});
+
+describe("command-line interface", () => {
+  it("an unrecognized command exits non-zero", () => {
+    const r = rt(root, ["frobnicate"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('unknown command "frobnicate"');
+  });
+
+  it("an unknown option exits non-zero with a usage hint", () => {
+    const r = rt(root, ["create", "--bogus", "x"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/--bogus/);
+    expect(r.stderr).toMatch(/usage: rt create/);
+  });
+
+  it("create: --bundle defaults to the current working directory", () => {
+    const { bundle } = markerBundle();
+    const id = uniqueId();
+    const r = spawnSync(RT, ["--root", root, "create", id], { cwd: bundle, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(stateOf(root, id).bundle).toBe(bundle);
+    rt(root, ["delete", "--force", id]);
+  });
+
+  it("create: --pid-file receives the container's host pid", () => {
+    const { bundle } = markerBundle();
+    const id = uniqueId();
+    const pidFile = path.join(tmpDir(), "pid");
+    expect(createWithOutput(root, id, bundle, ["--pid-file", pidFile]).result.code).toBe(0);
+    expect(Number(fs.readFileSync(pidFile, "utf8"))).toBe(stateOf(root, id).pid);
+    rt(root, ["delete", "--force", id]);
+  });
+
+  it("create: stdout and stderr pass through to the container process", async () => {
+    const bundle = makeBundle(testSpec(["/bin/probe", "echo", "hello from the container"]));
+    const id = uniqueId();
+    const { result, out } = createWithOutput(root, id, bundle);
+    expect(result.code).toBe(0);
+    expect(fs.readFileSync(out, "utf8")).toBe("");
+    expect(rt(root, ["start", id]).code).toBe(0);
+    await waitFor(() => fs.readFileSync(out, "utf8").length > 0, 5000, "output");
+    expect(fs.readFileSync(out, "utf8")).toBe("hello from the container\n");
+    rt(root, ["delete", "--force", id]);
+  });
+
+  it("create: stdin passes through without being read", async () => {
+    const dir = tmpDir();
+    const input = path.join(dir, "in");
+    fs.writeFileSync(input, "input line\n");
+    const bundle = makeBundle(testSpec(["/bin/probe", "cat", "/dev/stdin"]));
+    const id = uniqueId();
+    const out = path.join(dir, "out");
+    const inFd = fs.openSync(input, "r");
+    const outFd = fs.openSync(out, "w");
+    const r = spawnSync(RT, ["--root", root, "create", "--bundle", bundle, id], { stdio: [inFd, outFd, "pipe"] });
+    fs.closeSync(inFd); fs.closeSync(outFd);
+    expect(r.status).toBe(0);
+    expect(rt(root, ["start", id]).code).toBe(0);
+    await waitFor(() => fs.readFileSync(out, "utf8").length > 0, 5000, "output");
+    expect(fs.readFileSync(out, "utf8")).toBe("input line\n");
+    rt(root, ["delete", "--force", id]);
+  });
+
+  it("create: LISTEN_FDS=2 passes fds 3 and 4 to the container", async () => {
+    const dir = tmpDir();
+    const out = path.join(dir, "out");
+    const bundle = makeBundle(testSpec(["/bin/probe", "report"]));
+    const id = uniqueId();
+    const a = fs.openSync(path.join(dir, "a"), "w");
+    const b = fs.openSync(path.join(dir, "b"), "w");
+    const outFd = fs.openSync(out, "w");
+    const r = spawnSync(RT, ["--root", root, "create", "--bundle", bundle, id], { stdio: ["ignore", outFd, "pipe", a, b], env: { ...process.env, LISTEN_FDS: "2" } });
+    fs.closeSync(a); fs.closeSync(b); fs.closeSync(outFd);
+    expect(r.status).toBe(0);
+    expect(rt(root, ["start", id]).code).toBe(0);
+    await waitFor(() => fs.readFileSync(out, "utf8").includes("\n"), 5000, "report");
+    const report = JSON.parse(fs.readFileSync(out, "utf8"));
+    expect(report.fds).toEqual([0, 1, 2, 3, 4]);
+    expect(report.env).toContain("LISTEN_FDS=2");
+    rt(root, ["delete", "--force", id]);
+  });
+
+  it("kill accepts signal names with or without SIG, numbers, and rejects unknown ones", () => {
+    const { bundle } = markerBundle();
+    const id = uniqueId();
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    const bad = rt(root, ["kill", id, "SIGFOO"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('unknown signal "SIGFOO"');
+    expect(rt(root, ["kill", id, "0x"]).code).not.toBe(0);
+    expect(rt(root, ["kill", id, "9"]).code).toBe(0);
+    rt(root, ["delete", "--force", id]);
+  });
+
+  it("--version prints the rt and spec versions", () => {
+    const r = rt(root, ["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^rt version \d+\.\d+\.\d+\nspec: 1\.3\.0\n$/);
+  });
+});

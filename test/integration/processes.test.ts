@@ -1,0 +1,101 @@
+// Process-level guarantees: kill --all reaches every process through the
+// cgroup, a reused pid is not mistaken for the container, the executor cannot
+// be overwritten from inside, mounts cannot escape the rootfs.
+import { afterAll, describe, expect, it } from "vitest";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { HAS_BUSYBOX, cleanupRoot, createWithOutput, makeBundle, rt, stateOf, stateRoot, testSpec, tmpDir, uniqueId, unifiedMount, waitFor } from "../helpers.ts";
+
+const root = stateRoot();
+afterAll(() => cleanupRoot(root));
+
+describe("processes", () => {
+  it.runIf(HAS_BUSYBOX)("kill --all signals every process in the container's cgroup", async () => {
+    const bundle = makeBundle(testSpec(["/bin/sh", "-c", "sleep 100 & sleep 100 & exec sleep 100"]));
+    const id = uniqueId();
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    expect(rt(root, ["start", id]).code).toBe(0);
+    const procs = path.join(unifiedMount(), `rt-${id}`, "cgroup.procs");
+    await waitFor(() => fs.readFileSync(procs, "utf8").trim().split("\n").length >= 3, 5000, "three processes");
+    expect(rt(root, ["kill", "--all", id, "KILL"]).code).toBe(0);
+    await waitFor(() => fs.readFileSync(procs, "utf8").trim() === "", 5000, "empty cgroup");
+    await waitFor(() => stateOf(root, id).status === "stopped", 5000);
+    expect(rt(root, ["delete", id]).code).toBe(0);
+  });
+
+  it("delete --force kills a running container and removes its cgroup", async () => {
+    const bundle = makeBundle(testSpec(["/bin/probe", "sleep", "100"]));
+    const id = uniqueId();
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    expect(rt(root, ["start", id]).code).toBe(0);
+    const pid = stateOf(root, id).pid!;
+    expect(rt(root, ["delete", "--force", id]).code).toBe(0);
+    expect(fs.existsSync(path.join(unifiedMount(), `rt-${id}`))).toBe(false);
+    const alive = () => { try { return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8")); } catch { return false; } };
+    expect(alive()).toBe(false);
+  });
+
+  it("a reused pid is not mistaken for the container", async () => {
+    const bundle = makeBundle(testSpec(["/bin/probe", "sleep", "100"]));
+    const id = uniqueId();
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    expect(stateOf(root, id).status).toBe("created");
+    // Point the record at a live process that is not the container (this test runner):
+    // same pid liveness, different start time.
+    const file = path.join(root, id, "state.json");
+    const rec = JSON.parse(fs.readFileSync(file, "utf8"));
+    const realPid = rec.pid;
+    rec.pid = process.pid;
+    fs.writeFileSync(file, JSON.stringify(rec));
+    expect(stateOf(root, id).status).toBe("stopped");
+    rec.pid = realPid;
+    fs.writeFileSync(file, JSON.stringify(rec));
+    expect(stateOf(root, id).status).toBe("created");
+    rt(root, ["delete", "--force", id]);
+  });
+
+  it("state survives rt exiting: a second rt process sees the container", () => {
+    const bundle = makeBundle(testSpec(["/bin/probe", "sleep", "100"]));
+    const id = uniqueId();
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    const list = rt(root, ["list", "--format", "json"]);
+    expect(JSON.parse(list.stdout).map((s: { id: string }) => s.id)).toContain(id);
+    rt(root, ["delete", "--force", id]);
+  });
+
+  it("the waiting container init runs from a sealed memfd, not a writable binary", () => {
+    const bundle = makeBundle(testSpec(["/bin/probe", "sleep", "100"]));
+    const id = uniqueId();
+    expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+    const pid = stateOf(root, id).pid!;
+    expect(fs.readlinkSync(`/proc/${pid}/exe`)).toMatch(/^\/memfd:rt-exec/);
+    expect(() => fs.openSync(`/proc/${pid}/exe`, "w")).toThrow();
+    rt(root, ["delete", "--force", id]);
+  });
+
+  it("a symlink in the rootfs cannot lead a mount out of it", () => {
+    // A private rootfs whose /escape is an absolute symlink to a host directory.
+    const rootfs = tmpDir("rt-rootfs-");
+    for (const d of ["bin", "proc", "dev", "tmp", "sys"]) fs.mkdirSync(path.join(rootfs, d));
+    fs.copyFileSync(path.join(process.cwd(), "build/rootfs/bin/probe"), path.join(rootfs, "bin/probe"));
+    fs.chmodSync(path.join(rootfs, "bin/probe"), 0o755);
+    const hostDir = tmpDir("rt-host-target-");
+    fs.symlinkSync(hostDir, path.join(rootfs, "escape"));
+    const bundle = makeBundle(testSpec(["/bin/probe", "report"], (s) => {
+      s.root = { path: rootfs };
+      s.mounts!.push({ destination: "/escape/inside", type: "tmpfs", source: "tmpfs" });
+    }));
+    const r = rt(root, ["run", "--bundle", bundle, uniqueId()]);
+    expect(r.code, r.stderr).toBe(0);
+    // The tmpfs went to <rootfs><hostDir>/inside, not to the host's hostDir.
+    expect(fs.existsSync(path.join(hostDir, "inside"))).toBe(false);
+    expect(fs.existsSync(path.join(rootfs, hostDir, "inside"))).toBe(true);
+  });
+
+  it("no container mount propagates to the host", () => {
+    const before = fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n").length;
+    const bundle = makeBundle(testSpec(["/bin/probe", "true"]));
+    expect(rt(root, ["run", "--bundle", bundle, uniqueId()]).code).toBe(0);
+    expect(fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n").length).toBe(before);
+  });
+});
