@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { RT, cleanupRoot, createWithOutput, makeBundle, pidAlive, rt, stateOf, stateRoot, testSpec, tmpDir, uniqueId, unifiedMount, waitFor } from "../test/helpers.ts";
+import { RT, rtDetached, cleanupRoot, createWithOutput, makeBundle, pidAlive, rt, stateOf, stateRoot, testSpec, tmpDir, uniqueId, unifiedMount, waitFor } from "../test/helpers.ts";
 
 const root = stateRoot();
 afterAll(() => cleanupRoot(root));
@@ -196,8 +196,8 @@ describe("command-line interface", () => {
   it("create: --bundle defaults to the current working directory", () => {
     const { bundle } = markerBundle();
     const id = uniqueId();
-    const r = spawnSync(RT, ["--root", root, "create", id], { cwd: bundle, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
-    expect(r.status).toBe(0);
+    const r = rtDetached(root, ["create", id], { cwd: bundle });
+    expect(r.code, r.stderr).toBe(0);
     expect(stateOf(root, id).bundle).toBe(bundle);
     rt(root, ["delete", "--force", id]);
   });
@@ -232,7 +232,7 @@ describe("command-line interface", () => {
     const out = path.join(dir, "out");
     const inFd = fs.openSync(input, "r");
     const outFd = fs.openSync(out, "w");
-    const r = spawnSync(RT, ["--root", root, "create", "--bundle", bundle, id], { stdio: [inFd, outFd, "pipe"] });
+    const r = spawnSync(RT, ["--root", root, "create", "--bundle", bundle, id], { stdio: [inFd, outFd, "ignore"] });
     fs.closeSync(inFd); fs.closeSync(outFd);
     expect(r.status).toBe(0);
     expect(rt(root, ["start", id]).code).toBe(0);
@@ -249,7 +249,7 @@ describe("command-line interface", () => {
     const a = fs.openSync(path.join(dir, "a"), "w");
     const b = fs.openSync(path.join(dir, "b"), "w");
     const outFd = fs.openSync(out, "w");
-    const r = spawnSync(RT, ["--root", root, "create", "--bundle", bundle, id], { stdio: ["ignore", outFd, "pipe", a, b], env: { ...process.env, LISTEN_FDS: "2" } });
+    const r = spawnSync(RT, ["--root", root, "create", "--bundle", bundle, id], { stdio: ["ignore", outFd, "ignore", a, b], env: { ...process.env, LISTEN_FDS: "2" } });
     fs.closeSync(a); fs.closeSync(b); fs.closeSync(outFd);
     expect(r.status).toBe(0);
     expect(rt(root, ["start", id]).code).toBe(0);

@@ -87,9 +87,10 @@ export class Runtime {
       const launched = await launch(plan, extraFds, this.debug);
       pid = launched.pid;
       const stat = readProcStat(pid);
-      if (!stat) throw new RtError(`container init (pid ${pid}) exited during create`);
+      // `run` lets the program go at once, so it may already be gone: stopped.
+      if (!stat && !startImmediately) throw new RtError(`container init (pid ${pid}) exited during create`);
       record.pid = pid;
-      record.pidStartTime = stat.startTime;
+      record.pidStartTime = stat?.startTime ?? "gone";
       this.store.write(record);
       if (opts.pidFile) writeFileAtomic(opts.pidFile, String(pid));
       return { pid, exited: launched.exited };

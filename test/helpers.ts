@@ -95,14 +95,28 @@ export function unifiedMount(): string {
   return ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"].find((m) => mounts.includes(m)) ?? mounts[0];
 }
 
-/** Creates with stdout/stderr going to files (a created container holds them open). Returns the output file. */
-export function createWithOutput(root: string, id: string, bundle: string, extra: string[] = []): { result: RtResult; out: string } {
-  const out = path.join(tmpDir("rt-out-"), "stdout");
-  const fd = fs.openSync(out, "w");
+/**
+ * Runs an rt command whose container outlives it (create, run --detach): the
+ * container inherits rt's stdout and stderr, so they must be files — a pipe
+ * would stay open, and the caller would wait, until the container exits.
+ */
+export function rtDetached(root: string, args: string[], opts: SpawnSyncOptions = {}): RtResult & { out: string } {
+  const dir = tmpDir("rt-out-");
+  const out = path.join(dir, "stdout");
+  const outFd = fs.openSync(out, "w");
+  const errFd = fs.openSync(path.join(dir, "stderr"), "w");
   try {
-    const r = spawnSync(RT, ["--root", root, "create", "--bundle", bundle, ...extra, id], { stdio: ["ignore", fd, "pipe"], encoding: "utf8", timeout: 20_000 });
-    return { result: { code: r.status ?? -1, stdout: "", stderr: String(r.stderr ?? "") }, out };
+    const r = spawnSync(RT, ["--root", root, ...args], { stdio: ["ignore", outFd, errFd], timeout: 20_000, ...opts });
+    if (r.error) throw r.error;
+    return { code: r.status ?? -1, stdout: "", stderr: fs.readFileSync(path.join(dir, "stderr"), "utf8"), out };
   } finally {
-    fs.closeSync(fd);
+    fs.closeSync(outFd);
+    fs.closeSync(errFd);
   }
+}
+
+/** `rt create` with output going to files. Returns the result and the stdout file. */
+export function createWithOutput(root: string, id: string, bundle: string, extra: string[] = []): { result: RtResult; out: string } {
+  const r = rtDetached(root, ["create", "--bundle", bundle, ...extra, id]);
+  return { result: r, out: r.out };
 }

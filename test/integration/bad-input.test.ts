@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cleanupRoot, makeBundle, rt, stateRoot, testSpec, uniqueId, unifiedMount } from "../helpers.ts";
+import { cleanupRoot, makeBundle, rt, rtDetached, stateRoot, testSpec, tmpDir, uniqueId, unifiedMount } from "../helpers.ts";
 
 const root = stateRoot();
 afterAll(() => cleanupRoot(root));
@@ -20,7 +20,8 @@ function processesInCgroupsNamed(id: string): number[] {
 }
 
 function expectFailureLeavesNothing(args: string[], id: string, message: string | RegExp) {
-  const r = rt(root, args, { stdio: ["ignore", "pipe", "pipe"] });
+  // Output to files: if create wrongly succeeded, its container would hold a pipe open.
+  const r = rtDetached(root, args);
   expect(r.code).not.toBe(0);
   if (typeof message === "string") expect(r.stderr).toContain(message);
   else expect(r.stderr).toMatch(message);
@@ -120,10 +121,12 @@ describe("concurrency", () => {
     const bundle = makeBundle(testSpec(["/bin/probe", "sleep", "30"]));
     const id = uniqueId();
     const once = () => new Promise<{ code: number; stderr: string }>((resolve) => {
-      const p = spawn(RT, ["--root", root, "create", "--bundle", bundle, id], { stdio: ["ignore", "ignore", "pipe"] });
-      let stderr = "";
-      p.stderr.on("data", (d) => (stderr += d));
-      p.on("close", (code) => resolve({ code: code ?? -1, stderr }));
+      // stderr to a file: the winner's container inherits it and keeps it open.
+      const errFile = path.join(tmpDir(), "stderr");
+      const errFd = fs.openSync(errFile, "w");
+      const p = spawn(RT, ["--root", root, "create", "--bundle", bundle, id], { stdio: ["ignore", "ignore", errFd] });
+      fs.closeSync(errFd);
+      p.on("exit", (code) => resolve({ code: code ?? -1, stderr: fs.readFileSync(errFile, "utf8") }));
     });
     const results = await Promise.all([once(), once(), once()]);
     const wins = results.filter((r) => r.code === 0);

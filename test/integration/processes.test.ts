@@ -81,15 +81,36 @@ describe("processes", () => {
     fs.chmodSync(path.join(rootfs, "bin/probe"), 0o755);
     const hostDir = tmpDir("rt-host-target-");
     fs.symlinkSync(hostDir, path.join(rootfs, "escape"));
+    // The same path inside the rootfs: where the symlink leads when resolved in root.
+    fs.mkdirSync(path.join(rootfs, hostDir), { recursive: true });
     const bundle = makeBundle(testSpec(["/bin/probe", "report"], (s) => {
       s.root = { path: rootfs };
-      s.mounts!.push({ destination: "/escape/inside", type: "tmpfs", source: "tmpfs" });
+      // No tmpfs on /tmp: the symlink's in-root target lives under /tmp.
+      s.mounts = s.mounts!.filter((m) => m.destination !== "/tmp");
+      s.mounts.push({ destination: "/escape/inside", type: "tmpfs", source: "tmpfs" });
     }));
     const r = rt(root, ["run", "--bundle", bundle, uniqueId()]);
     expect(r.code, r.stderr).toBe(0);
     // The tmpfs went to <rootfs><hostDir>/inside, not to the host's hostDir.
     expect(fs.existsSync(path.join(hostDir, "inside"))).toBe(false);
     expect(fs.existsSync(path.join(rootfs, hostDir, "inside"))).toBe(true);
+  });
+
+  it("a dangling symlink as a mount target is refused, and nothing reaches the host", () => {
+    const rootfs = tmpDir("rt-rootfs-");
+    for (const d of ["bin", "proc", "dev", "tmp", "sys"]) fs.mkdirSync(path.join(rootfs, d));
+    fs.copyFileSync(path.join(process.cwd(), "build/rootfs/bin/probe"), path.join(rootfs, "bin/probe"));
+    fs.chmodSync(path.join(rootfs, "bin/probe"), 0o755);
+    const hostDir = tmpDir("rt-host-target-");
+    fs.symlinkSync(hostDir, path.join(rootfs, "escape"));
+    const bundle = makeBundle(testSpec(["/bin/probe", "true"], (s) => {
+      s.root = { path: rootfs };
+      s.mounts!.push({ destination: "/escape/inside", type: "tmpfs", source: "tmpfs" });
+    }));
+    const r = rt(root, ["run", "--bundle", bundle, uniqueId()]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/mounts\[\d+\] \(\/escape\/inside\): create mount point/);
+    expect(fs.existsSync(path.join(hostDir, "inside"))).toBe(false);
   });
 
   it("no container mount propagates to the host", () => {

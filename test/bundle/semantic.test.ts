@@ -1,0 +1,359 @@
+// The semantic checks of config.json (src/bundle/semantic.ts), one test per
+// rule, each asserting the exact path of the issue. They go through
+// validateConfig, as `rt create` does: schema first, semantic rules after.
+import { describe, expect, it } from "vitest";
+import type { Spec } from "../../src/spec/types.ts";
+import {
+  HOOK_KINDS,
+  KNOWN_CAPABILITIES,
+  KNOWN_RLIMITS,
+  LINUX_CAPABILITIES,
+  LINUX_RLIMITS,
+  compareVersions,
+  semanticIssues,
+  sysctlNamespace,
+} from "../../src/bundle/semantic.ts";
+import { configWarnings, formatIssues, validateConfig } from "../../src/bundle/validate.ts";
+
+/** A small valid Linux config with the usual namespaces. */
+function base(): any {
+  return {
+    ociVersion: "1.3.0",
+    root: { path: "rootfs" },
+    hostname: "c1",
+    process: { cwd: "/", args: ["sh"], env: ["PATH=/bin"], user: { uid: 0, gid: 0 } },
+    mounts: [{ destination: "/proc", type: "proc", source: "proc" }],
+    linux: { namespaces: [{ type: "pid" }, { type: "mount" }, { type: "uts" }, { type: "ipc" }, { type: "network" }] },
+  };
+}
+
+function issuesOf(mutate: (c: any) => void) {
+  const c = base();
+  mutate(c);
+  return validateConfig(c);
+}
+
+/** Exactly one issue, at this path, with a message matching re. */
+function expectOne(mutate: (c: any) => void, path: string, re: RegExp) {
+  const issues = issuesOf(mutate);
+  expect(issues, JSON.stringify(issues)).toHaveLength(1);
+  expect(issues[0].path).toBe(path);
+  expect(issues[0].message).toMatch(re);
+}
+
+function expectValid(mutate: (c: any) => void) {
+  expect(issuesOf(mutate)).toEqual([]);
+}
+
+const dropNs = (c: any, t: string) => (c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== t));
+
+it("the base config is valid", () => expectValid(() => {}));
+
+describe("ociVersion", () => {
+  it("must be 1.x", () => {
+    expectOne((c) => (c.ociVersion = "2.0.0"), "ociVersion", /unsupported version "2.0.0".*1\.x/);
+    expectOne((c) => (c.ociVersion = "0.5.0-dev"), "ociVersion", /unsupported version/);
+  });
+  it("accepts 1.x releases and pre-releases", () => {
+    for (const v of ["1.0.0", "1.0.2", "1.0.2-dev", "1.2.0-rc.1", "1.3.0", "1.3.0+build.1", "1.4.0"]) expectValid((c) => (c.ociVersion = v));
+  });
+  it("must be SemVer (the semantic pass checks it too when called on its own)", () => {
+    expect(semanticIssues({ ...base(), ociVersion: "1.3" } as Spec).map((i) => i.path)).toEqual(["ociVersion"]);
+  });
+});
+
+it("root is required on Linux", () => expectOne((c) => delete c.root, "root", /required on Linux/));
+
+describe("mounts", () => {
+  it("destination must not be empty", () => expectOne((c) => (c.mounts[0].destination = ""), "mounts[0].destination", /must not be empty/));
+  it("destination must be absolute (relative ones are deprecated; rt supports absolute only, as crun)", () => {
+    expectOne((c) => (c.mounts[0].destination = "proc"), "mounts[0].destination", /absolute path \(got "proc"\).*deprecated/);
+  });
+  it("idmap needs mappings on the mount or a user namespace", () => {
+    expectOne((c) => (c.mounts[0].options = ["rbind", "idmap"]), "mounts[0].options", /"idmap" needs uidMappings/);
+    expectValid((c) => {
+      c.mounts[0].options = ["ridmap"];
+      c.linux.namespaces.push({ type: "user" });
+      c.linux.uidMappings = c.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+    });
+    expectValid((c) => {
+      c.mounts[0].options = ["idmap"];
+      c.mounts[0].uidMappings = c.mounts[0].gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+    });
+  });
+});
+
+describe("process", () => {
+  it("cwd must be absolute", () => expectOne((c) => (c.process.cwd = "home"), "process.cwd", /absolute path \(got "home"\)/));
+  it("args must have at least one entry", () => {
+    expectOne((c) => (c.process.args = []), "process.args", /at least one entry/);
+    expectOne((c) => delete c.process.args, "process.args", /at least one entry/);
+  });
+  it("args[0] must not be empty", () => expectOne((c) => (c.process.args = ["", "x"]), "process.args[0]", /must not be empty/));
+  it("env entries must be NAME=value", () => {
+    expectOne((c) => c.process.env.push("JUSTNAME"), "process.env[1]", /NAME=value \(got "JUSTNAME"\)/);
+    expectOne((c) => c.process.env.push("=x"), "process.env[1]", /NAME=value/);
+    expectValid((c) => c.process.env.push("EMPTY="));
+  });
+  it("args and env cannot carry NUL bytes to execve", () => {
+    expectOne((c) => c.process.args.push("a\0b"), "process.args[1]", /NUL byte/);
+    expectOne((c) => c.process.env.push("A=b\0c"), "process.env[1]", /NUL byte/);
+  });
+  it("user is required on Linux", () => {
+    expectOne((c) => delete c.process.user, "process.user", /required on Linux/);
+    expectOne((c) => delete c.process.user.uid, "process.user.uid", /required on Linux/);
+    expectOne((c) => delete c.process.user.gid, "process.user.gid", /required on Linux/);
+  });
+  it("umask is 0 to 0777", () => {
+    expectOne((c) => (c.process.user.umask = 0o1000), "process.user.umask", /<= 511/);
+    expectValid((c) => (c.process.user.umask = 0o777));
+  });
+  it("oomScoreAdj is -1000 to 1000", () => {
+    expectOne((c) => (c.process.oomScoreAdj = -1001), "process.oomScoreAdj", />= -1000/);
+    expectValid((c) => (c.process.oomScoreAdj = -1000));
+  });
+});
+
+describe("process.rlimits", () => {
+  const rl = (type: string, soft = 1, hard = 2) => ({ type, soft, hard });
+  it("types must be Linux RLIMIT_* names", () => {
+    expectOne((c) => (c.process.rlimits = [rl("RLIMIT_NOFILE"), rl("RLIMIT_FOO")]), "process.rlimits[1].type", /^unknown rlimit "RLIMIT_FOO"$/);
+    expectOne((c) => (c.process.rlimits = [rl("RLIMIT_VMEM")]), "process.rlimits[0].type", /unknown rlimit/); // Solaris only
+  });
+  it("must not repeat a type", () => {
+    expectOne((c) => (c.process.rlimits = [rl("RLIMIT_CORE"), rl("RLIMIT_NOFILE"), rl("RLIMIT_CORE")]), "process.rlimits[2].type", /duplicate rlimit "RLIMIT_CORE" \(first at process.rlimits\[0\]\)/);
+  });
+  it("soft must not exceed hard", () => {
+    expectOne((c) => (c.process.rlimits = [rl("RLIMIT_NOFILE", 4096, 1024)]), "process.rlimits[0].soft", /soft limit 4096 exceeds hard limit 1024/);
+    expectValid((c) => (c.process.rlimits = [rl("RLIMIT_NOFILE", 1024, 1024), rl("RLIMIT_CORE", 0, 18446744073709551615)]));
+  });
+  it("formats as the CLI prints it", () => {
+    const issues = issuesOf((c) => (c.process.rlimits = [rl("RLIMIT_NOFILE"), rl("RLIMIT_FOO")]));
+    expect(formatIssues(issues)).toBe('config.json: process.rlimits[1].type: unknown rlimit "RLIMIT_FOO"');
+  });
+  it("exports the known names", () => {
+    expect(KNOWN_RLIMITS).toHaveLength(16);
+    expect(LINUX_RLIMITS.RLIMIT_NOFILE).toBe(7);
+    expect(KNOWN_RLIMITS).toContain("RLIMIT_RTTIME");
+  });
+});
+
+describe("process.capabilities", () => {
+  it("names must look like capabilities", () => {
+    expectOne((c) => (c.process.capabilities = { bounding: ["CAP_KILL", "chown"] }), "process.capabilities.bounding[1]", /capability name/);
+  });
+  it("well-formed but unknown names are warnings: the spec says log them, and not fail", () => {
+    const c = base();
+    c.process.capabilities = { ambient: ["CAP_KILL", "CAP_FUTURE_THING"] };
+    expect(validateConfig(c)).toEqual([]);
+    expect(configWarnings(c)).toEqual([{ path: "process.capabilities.ambient[1]", message: 'unknown capability "CAP_FUTURE_THING" cannot be granted' }]);
+  });
+  it("exports the known names", () => {
+    expect(KNOWN_CAPABILITIES).toHaveLength(41);
+    expect(LINUX_CAPABILITIES.CAP_CHECKPOINT_RESTORE).toBe(40);
+    expect(KNOWN_CAPABILITIES.every((n) => n.startsWith("CAP_"))).toBe(true);
+  });
+});
+
+describe("process.scheduler", () => {
+  it("nice is -20 to 19", () => expectOne((c) => (c.process.scheduler = { policy: "SCHED_OTHER", nice: 20 }), "process.scheduler.nice", /-20 and 19/));
+  it("SCHED_FIFO and SCHED_RR need a priority of 1 to 99", () => {
+    expectOne((c) => (c.process.scheduler = { policy: "SCHED_FIFO" }), "process.scheduler.priority", /1 and 99/);
+    expectValid((c) => (c.process.scheduler = { policy: "SCHED_RR", priority: 99 }));
+  });
+  it("other policies take no priority", () => expectOne((c) => (c.process.scheduler = { policy: "SCHED_BATCH", priority: 5 }), "process.scheduler.priority", /only SCHED_FIFO and SCHED_RR/));
+  it("runtime, deadline and period are for SCHED_DEADLINE only", () => {
+    expectOne((c) => (c.process.scheduler = { policy: "SCHED_OTHER", period: 10 }), "process.scheduler.period", /only SCHED_DEADLINE/);
+    expectValid((c) => (c.process.scheduler = { policy: "SCHED_DEADLINE", runtime: 1, deadline: 2, period: 3 }));
+  });
+});
+
+describe("hostname and domainname", () => {
+  it("hostname needs a uts namespace", () => expectOne((c) => dropNs(c, "uts"), "hostname", /uts namespace/));
+  it("domainname needs a uts namespace", () => {
+    expectOne((c) => {
+      delete c.hostname;
+      c.domainname = "example.test";
+      dropNs(c, "uts");
+    }, "domainname", /uts namespace/);
+  });
+  it("a joined uts namespace counts, as in runc", () => expectValid((c) => (c.linux.namespaces = [{ type: "uts", path: "/proc/1/ns/uts" }])));
+  it("an empty hostname sets nothing", () => expectValid((c) => {
+    c.hostname = "";
+    dropNs(c, "uts");
+  }));
+});
+
+describe("hooks", () => {
+  it.each(HOOK_KINDS)("%s paths must be absolute", (kind) => {
+    expectOne((c) => (c.hooks = { [kind]: [{ path: "/bin/true" }, { path: "bin/hook" }] }), `hooks.${kind}[1].path`, /absolute path \(got "bin\/hook"\)/);
+  });
+});
+
+describe("linux.namespaces", () => {
+  it("types must be known", () => expectOne((c) => c.linux.namespaces.push({ type: "net" }), "linux.namespaces[5].type", /must be one of/));
+  it("types must not repeat", () => {
+    expectOne((c) => c.linux.namespaces.push({ type: "pid", path: "/proc/1/ns/pid" }), "linux.namespaces[5].type", /duplicate namespace "pid" \(first at linux.namespaces\[0\]\)/);
+  });
+  it("a path must be absolute", () => expectOne((c) => (c.linux.namespaces[4].path = "netns/a"), "linux.namespaces[4].path", /absolute path/));
+});
+
+describe("user namespace mappings", () => {
+  const m = [{ containerID: 0, hostID: 1000, size: 1 }];
+  it("uidMappings need a user namespace", () => expectOne((c) => (c.linux.uidMappings = m), "linux.uidMappings", /user namespace/));
+  it("gidMappings need a user namespace", () => expectOne((c) => (c.linux.gidMappings = m), "linux.gidMappings", /user namespace/));
+  it("are fine with one", () => expectValid((c) => {
+    c.linux.namespaces.push({ type: "user" });
+    c.linux.uidMappings = c.linux.gidMappings = m;
+  }));
+});
+
+describe("linux.timeOffsets", () => {
+  const off = { monotonic: { secs: 1 } };
+  it("need a time namespace", () => expectOne((c) => (c.linux.timeOffsets = off), "linux.timeOffsets", /time namespace/));
+  it("cannot be set when joining one", () => expectOne((c) => {
+    c.linux.timeOffsets = off;
+    c.linux.namespaces.push({ type: "time", path: "/proc/1/ns/time" });
+  }, "linux.timeOffsets", /joining an existing time namespace/));
+  it("name monotonic or boottime", () => expectOne((c) => {
+    c.linux.timeOffsets = { realtime: { secs: 1 } };
+    c.linux.namespaces.push({ type: "time" });
+  }, "linux.timeOffsets.realtime", /unknown clock "realtime"/));
+});
+
+describe("linux.devices", () => {
+  const dev = (extra: object) => ({ path: "/dev/x", type: "c", major: 1, minor: 3, ...extra });
+  it("paths must be absolute", () => expectOne((c) => (c.linux.devices = [dev({ path: "dev/x" })]), "linux.devices[0].path", /absolute path/));
+  it("c, b and u need major and minor", () => {
+    expectOne((c) => (c.linux.devices = [dev({ major: undefined })]), "linux.devices[0].major", /required for device type "c"/);
+    expectOne((c) => (c.linux.devices = [dev({ type: "b", minor: undefined })]), "linux.devices[0].minor", /required for device type "b"/);
+    expect(issuesOf((c) => (c.linux.devices = [{ path: "/dev/u", type: "u" }])).map((i) => i.path)).toEqual(["linux.devices[0].major", "linux.devices[0].minor"]);
+  });
+  it("p needs no numbers, and may carry them (the spec only makes them optional)", () => {
+    expectValid((c) => (c.linux.devices = [{ path: "/run/fifo", type: "p" }]));
+    expectValid((c) => (c.linux.devices = [{ path: "/run/fifo", type: "p", major: 0, minor: 0 }]));
+  });
+  it("paths must not repeat", () => {
+    expectOne((c) => (c.linux.devices = [dev({}), dev({ path: "/dev/./x", minor: 5 })]), "linux.devices[1].path", /duplicate device "\/dev\/.\/x" \(first at linux.devices\[0\]\)/);
+  });
+  it("the same numbers twice is only a warning (SHOULD NOT in the spec)", () => {
+    const c = base();
+    c.linux.devices = [dev({}), dev({ path: "/dev/y" })];
+    expect(validateConfig(c)).toEqual([]);
+    expect(configWarnings(c).map((w) => w.path)).toEqual(["linux.devices[1]"]);
+  });
+});
+
+describe("linux.netDevices", () => {
+  it("need a network namespace", () => expectOne((c) => {
+    c.linux.netDevices = { eth1: {} };
+    dropNs(c, "network");
+  }, "linux.netDevices", /network namespace/));
+  it("names must be valid interface names", () => {
+    expectOne((c) => (c.linux.netDevices = { "a/b": {} }), 'linux.netDevices["a/b"]', /invalid network interface name/);
+    expectOne((c) => (c.linux.netDevices = { eth1: { name: "a-name-far-too-long" } }), "linux.netDevices.eth1.name", /invalid network interface name/);
+    expectValid((c) => (c.linux.netDevices = { eth1: { name: "ctr%d" } }));
+  });
+});
+
+describe("linux.cgroupsPath", () => {
+  it("must not contain .. components", () => {
+    expectOne((c) => (c.linux.cgroupsPath = "/a/../b"), "linux.cgroupsPath", /"\.\." is not allowed/);
+    expectOne((c) => (c.linux.cgroupsPath = "system.slice:..:x"), "linux.cgroupsPath", /"\.\." is not allowed/);
+  });
+  it("may contain dots inside names", () => expectValid((c) => (c.linux.cgroupsPath = "/a/b..c/d.scope")));
+});
+
+it("linux.rootfsPropagation must be a valid value", () => {
+  expectOne((c) => (c.linux.rootfsPropagation = "rprivate"), "linux.rootfsPropagation", /"shared", "slave", "private", "unbindable"/);
+  for (const v of ["shared", "slave", "private", "unbindable"]) expectValid((c) => (c.linux.rootfsPropagation = v));
+});
+
+describe("linux.seccomp", () => {
+  it("errnoRet only with actions that return an errno", () => {
+    expectOne((c) => (c.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["x"], action: "SCMP_ACT_KILL", errnoRet: 1 }] }), "linux.seccomp.syscalls[0].errnoRet", /SCMP_ACT_ERRNO and SCMP_ACT_TRACE/);
+    expectValid((c) => (c.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["x"], action: "SCMP_ACT_TRACE", errnoRet: 1 }] }));
+  });
+  it("defaultErrnoRet only with such a defaultAction", () => {
+    expectOne((c) => (c.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW", defaultErrnoRet: 1 }), "linux.seccomp.defaultErrnoRet", /not SCMP_ACT_ALLOW/);
+    expectValid((c) => (c.linux.seccomp = { defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 1 }));
+  });
+});
+
+describe("linux.sysctl", () => {
+  it("net.* needs a network namespace", () => expectOne((c) => {
+    c.linux.sysctl = { "net.ipv4.ip_forward": "1" };
+    dropNs(c, "network");
+  }, 'linux.sysctl["net.ipv4.ip_forward"]', /needs a network namespace/));
+  it("kernel.shm*, kernel.msg*, kernel.sem and fs.mqueue.* need an ipc namespace", () => {
+    for (const k of ["kernel.shmmax", "kernel.msgmnb", "kernel.sem", "fs.mqueue.msg_max"]) {
+      expectOne((c) => {
+        c.linux.sysctl = { [k]: "1" };
+        dropNs(c, "ipc");
+      }, `linux.sysctl[${JSON.stringify(k)}]`, /needs an ipc namespace/);
+    }
+  });
+  it("kernel.hostname and kernel.domainname need a uts namespace", () => {
+    expectOne((c) => {
+      delete c.hostname;
+      c.linux.sysctl = { "kernel.domainname": "x" };
+      dropNs(c, "uts");
+    }, 'linux.sysctl["kernel.domainname"]', /needs a uts namespace/);
+  });
+  it("are fine when the namespace is there, and slash-separated keys are understood", () => {
+    expectValid((c) => (c.linux.sysctl = { "net.core.somaxconn": "256", "kernel.shmall": "1", "kernel.hostname": "h" }));
+    expectOne((c) => {
+      c.linux.sysctl = { "net/ipv4/ip_forward": "1" };
+      dropNs(c, "network");
+    }, 'linux.sysctl["net/ipv4/ip_forward"]', /network namespace/);
+  });
+  it("settings that are not namespaced are not judged here", () => expectValid((c) => (c.linux.sysctl = { "vm.swappiness": "10" })));
+  it("classifies keys", () => {
+    expect(sysctlNamespace("net.ipv6.conf.all.disable_ipv6")).toBe("network");
+    expect(sysctlNamespace("kernel.shm_rmid_forced")).toBe("ipc");
+    expect(sysctlNamespace("kernel.hostname")).toBe("uts");
+    expect(sysctlNamespace("kernel.pid_max")).toBeUndefined();
+  });
+});
+
+describe("maskedPaths and readonlyPaths", () => {
+  it("maskedPaths must be absolute", () => expectOne((c) => (c.linux.maskedPaths = ["/proc/kcore", "proc/keys"]), "linux.maskedPaths[1]", /absolute path/));
+  it("readonlyPaths must be absolute", () => expectOne((c) => (c.linux.readonlyPaths = ["sys"]), "linux.readonlyPaths[0]", /absolute path/));
+});
+
+describe("linux.memoryPolicy", () => {
+  it("MPOL_DEFAULT and MPOL_LOCAL take no nodes", () => expectOne((c) => (c.linux.memoryPolicy = { mode: "MPOL_LOCAL", nodes: "0" }), "linux.memoryPolicy.nodes", /takes no nodes/));
+  it("MPOL_BIND and MPOL_INTERLEAVE need nodes", () => expectOne((c) => (c.linux.memoryPolicy = { mode: "MPOL_INTERLEAVE" }), "linux.memoryPolicy.nodes", /at least one node/));
+  it("MPOL_PREFERRED may go either way", () => {
+    expectValid((c) => (c.linux.memoryPolicy = { mode: "MPOL_PREFERRED" }));
+    expectValid((c) => (c.linux.memoryPolicy = { mode: "MPOL_PREFERRED", nodes: "1" }));
+  });
+});
+
+describe("ordering", () => {
+  it("semantic rules run only once the schema passes", () => {
+    const issues = issuesOf((c) => {
+      c.process.cwd = "relative"; // semantic
+      c.process.oomScoreAdj = "high"; // schema
+    });
+    expect(issues.map((i) => i.path)).toEqual(["process.oomScoreAdj"]);
+  });
+  it("reports every semantic problem at once", () => {
+    const issues = issuesOf((c) => {
+      c.process.cwd = "relative";
+      c.linux.maskedPaths = ["x"];
+      c.hooks = { poststop: [{ path: "y" }] };
+    });
+    expect(issues.map((i) => i.path)).toEqual(["process.cwd", "hooks.poststop[0].path", "linux.maskedPaths[0]"]);
+  });
+});
+
+it("compareVersions follows SemVer precedence", () => {
+  expect(compareVersions("1.0.0", "1.0.0")).toBe(0);
+  expect(compareVersions("1.0.0-rc.1", "1.0.0")).toBeLessThan(0);
+  expect(compareVersions("1.0.0-rc.2", "1.0.0-rc.10")).toBeLessThan(0);
+  expect(compareVersions("1.0.0-alpha", "1.0.0-alpha.1")).toBeLessThan(0);
+  expect(compareVersions("1.0.0-1", "1.0.0-alpha")).toBeLessThan(0);
+  expect(compareVersions("1.10.0", "1.9.9")).toBeGreaterThan(0);
+  expect(compareVersions("1.0.0+a", "1.0.0+b")).toBe(0);
+});
