@@ -38,11 +38,16 @@ fs.writeFileSync(path.join(sleeperBundle, "config.json"), JSON.stringify({ ...co
 
 const runtimes = { rt: { bin: RT, root: path.join(tmp, "rt-root") }, runc: { bin: runc, root: path.join(tmp, "runc-root") } };
 
-function time(bin, args, opts = {}) {
+// stderr goes to a file: a detached container inherits it, and a pipe would
+// keep spawnSync waiting until the container exits.
+const errFile = path.join(tmp, "stderr");
+function time(bin, args) {
+  const errFd = fs.openSync(errFile, "w");
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(bin, args, { stdio: ["ignore", "ignore", "pipe"], ...opts });
+  const r = spawnSync(bin, args, { stdio: ["ignore", "ignore", errFd] });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${bin} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+  fs.closeSync(errFd);
+  if (r.status !== 0) throw new Error(`${bin} ${args.join(" ")} failed (${r.status}): ${fs.readFileSync(errFile, "utf8")}`);
   return ms;
 }
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };

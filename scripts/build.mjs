@@ -26,6 +26,6 @@ export function bunPath() {
 run(process.execPath, ["scripts/compile-schemas.mjs"]);
 run("make", ["-s", "-C", "native"]);
 mkdirSync(join(repo, "dist"), { recursive: true });
-run(bunPath(), ["build", "--compile", "--minify", "--sourcemap=none", "src/cli/rt.ts", "--outfile", "dist/rt"]);
+run(bunPath(), ["build", "--compile", "--minify", "--bytecode", "--sourcemap=none", "src/cli/rt.ts", "--outfile", "dist/rt"]);
 copyFileSync(join(repo, "native/build/rt-exec"), join(repo, "dist/rt-exec"));
 run(process.execPath, ["scripts/make-rootfs.mjs"]);

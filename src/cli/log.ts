@@ -1,6 +1,6 @@
 // --log/--log-format: where rt's own diagnostics go. Errors always reach
 // stderr too; engines (containerd, CRI-O) read the log file as JSON lines.
-import * as fs from "node:fs";
+import { printErr } from "./out.ts";
 
 export type LogFormat = "text" | "json";
 
@@ -8,13 +8,13 @@ export class Logger {
   constructor(private readonly file: string | undefined, private readonly format: LogFormat, readonly debugEnabled: boolean) {}
 
   error(msg: string): void {
-    process.stderr.write(`rt: ${msg}\n`);
+    printErr(`rt: ${msg}\n`);
     this.write("error", msg);
   }
 
   debug(msg: string): void {
     if (!this.debugEnabled) return;
-    if (!this.file) process.stderr.write(`rt: debug: ${msg}\n`);
+    if (!this.file) printErr(`rt: debug: ${msg}\n`);
     this.write("debug", msg);
   }
 
@@ -23,6 +23,8 @@ export class Logger {
     const time = new Date().toISOString();
     const line = this.format === "json" ? JSON.stringify({ level, msg, time }) : `time="${time}" level=${level} msg=${JSON.stringify(msg)}`;
     try {
+      // Loaded only when --log is given: node:fs costs start-up time in Bun.
+      const fs = require("node:fs") as typeof import("node:fs");
       fs.appendFileSync(this.file, line + "\n");
     } catch {
       /* the log is best effort; stderr already has the message */

@@ -1,5 +1,6 @@
 // rt's entry point: global options, then one command. Each command's module
 // is imported only when that command runs, so start-up loads what it needs.
+import { print, printErr } from "./out.ts";
 import { RtError, UsageError } from "../errors.ts";
 import { Logger, type LogFormat } from "./log.ts";
 
@@ -87,11 +88,11 @@ export async function main(argv: string[]): Promise<number> {
     const { g, rest, version, help } = parseGlobals(argv);
     logger = new Logger(g.log, g.logFormat, g.debug);
     if (version) {
-      process.stdout.write(`rt version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
+      print(`rt version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
       return 0;
     }
     if (help || rest.length === 0) {
-      process.stdout.write(GLOBAL_HELP + "\n");
+      print(GLOBAL_HELP + "\n");
       return help ? 0 : 2;
     }
     const [command, ...args] = rest;

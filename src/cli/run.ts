@@ -1,3 +1,4 @@
+import { print, printErr } from "./out.ts";
 import type { Globals } from "./main.ts";
 import { intOption, parseCommand } from "./parse.ts";
 import { createOptions } from "./create.ts";
@@ -6,7 +7,7 @@ import { Runtime } from "../runtime.ts";
 export async function run(argv: string[], g: Globals): Promise<number> {
   const { values, positionals } = parseCommand("run", argv, { ...createOptions, detach: { type: "boolean", short: "d" } }, { min: 1, max: 1, names: "<container-id>" });
   if (values.help) {
-    process.stdout.write(`usage: rt run [--bundle <dir>] [--detach] [--pid-file <file>] [--console-socket <path>] [--preserve-fds <n>] [--no-pivot] <container-id>\n`);
+    print(`usage: rt run [--bundle <dir>] [--detach] [--pid-file <file>] [--console-socket <path>] [--preserve-fds <n>] [--no-pivot] <container-id>\n`);
     return 0;
   }
   const rt = new Runtime({ root: g.root, debug: g.debug ? (m) => g.logger.debug(m) : undefined });

@@ -1,3 +1,4 @@
+import { print, printErr } from "./out.ts";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Globals } from "./main.ts";
@@ -7,7 +8,7 @@ import { RtError } from "../errors.ts";
 
 export function run(argv: string[], _g: Globals): number {
   const { values, positionals } = parseCommand("spec", argv, { bundle: { type: "string", short: "b" } }, { min: 0, max: 1024, names: "[-- program args…]" });
-  if (values.help) { process.stdout.write("usage: rt spec [--bundle <dir>] [-- program args…]   (writes <dir>/config.json; default program: sh)\n"); return 0; }
+  if (values.help) { print("usage: rt spec [--bundle <dir>] [-- program args…]   (writes <dir>/config.json; default program: sh)\n"); return 0; }
   const file = path.join(path.resolve(values.bundle ?? "."), "config.json");
   if (fs.existsSync(file)) throw new RtError(`spec: ${file} already exists`);
   fs.writeFileSync(file, JSON.stringify(defaultSpec(positionals.length ? positionals : undefined), null, 2) + "\n");

@@ -1,11 +1,12 @@
+import { print, printErr } from "./out.ts";
 import type { Globals } from "./main.ts";
 import { parseCommand } from "./parse.ts";
 import { loadBundle } from "../bundle/load.ts";
 
 export function run(argv: string[], _g: Globals): number {
   const { values } = parseCommand("validate", argv, { bundle: { type: "string", short: "b" } }, { min: 0, max: 0, names: "" });
-  if (values.help) { process.stdout.write("usage: rt validate [--bundle <dir>]\n"); return 0; }
+  if (values.help) { print("usage: rt validate [--bundle <dir>]\n"); return 0; }
   const b = loadBundle(values.bundle ?? process.cwd());
-  process.stdout.write(`${b.dir}/config.json: valid\n`);
+  print(`${b.dir}/config.json: valid\n`);
   return 0;
 }

@@ -42,8 +42,9 @@ export interface Process {
   oomScoreAdj?: number;
   scheduler?: Scheduler;
   selinuxLabel?: string;
-  ioPriority?: { class: string; priority?: number };
+  ioPriority?: { class: "IOPRIO_CLASS_RT" | "IOPRIO_CLASS_BE" | "IOPRIO_CLASS_IDLE"; priority: number };
   execCPUAffinity?: { initial?: string; final?: string };
+  /** Required on Linux (see src/bundle/semantic.ts); Windows uses username only. */
   user: User;
 }
 
@@ -151,7 +152,7 @@ export interface LinuxResources {
     idle?: number;
   };
   pids?: { limit?: number };
-  blockIO?: Record<string, unknown>;
+  blockIO?: LinuxBlockIO;
   hugepageLimits?: { pageSize: string; limit: number }[];
   network?: { classID?: number; priorities?: { name: string; priority: number }[] };
   rdma?: Record<string, { hcaHandles?: number; hcaObjects?: number }>;
@@ -168,14 +169,74 @@ export interface Linux {
   cgroupsPath?: string;
   resources?: LinuxResources;
   rootfsPropagation?: string;
-  seccomp?: Record<string, unknown>;
+  seccomp?: LinuxSeccomp;
   sysctl?: Record<string, string>;
   maskedPaths?: string[];
   readonlyPaths?: string[];
   mountLabel?: string;
-  intelRdt?: Record<string, unknown>;
-  memoryPolicy?: Record<string, unknown>;
-  personality?: { domain: string; flags?: string[] };
+  intelRdt?: LinuxIntelRdt;
+  memoryPolicy?: LinuxMemoryPolicy;
+  personality?: { domain: "LINUX" | "LINUX32"; flags?: string[] };
+}
+
+export interface LinuxBlockIODevice {
+  major: number;
+  minor: number;
+}
+
+export interface LinuxBlockIO {
+  weight?: number;
+  leafWeight?: number;
+  weightDevice?: (LinuxBlockIODevice & { weight?: number; leafWeight?: number })[];
+  throttleReadBpsDevice?: (LinuxBlockIODevice & { rate: number })[];
+  throttleWriteBpsDevice?: (LinuxBlockIODevice & { rate: number })[];
+  throttleReadIOPSDevice?: (LinuxBlockIODevice & { rate: number })[];
+  throttleWriteIOPSDevice?: (LinuxBlockIODevice & { rate: number })[];
+}
+
+export type SeccompAction =
+  | "SCMP_ACT_KILL" | "SCMP_ACT_KILL_PROCESS" | "SCMP_ACT_KILL_THREAD" | "SCMP_ACT_TRAP" | "SCMP_ACT_ERRNO"
+  | "SCMP_ACT_TRACE" | "SCMP_ACT_ALLOW" | "SCMP_ACT_LOG" | "SCMP_ACT_NOTIFY";
+
+export type SeccompOperator =
+  | "SCMP_CMP_NE" | "SCMP_CMP_LT" | "SCMP_CMP_LE" | "SCMP_CMP_EQ" | "SCMP_CMP_GE" | "SCMP_CMP_GT" | "SCMP_CMP_MASKED_EQ";
+
+export interface LinuxSyscallArg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: SeccompOperator;
+}
+
+export interface LinuxSyscall {
+  names: string[];
+  action: SeccompAction;
+  errnoRet?: number;
+  args?: LinuxSyscallArg[];
+}
+
+export interface LinuxSeccomp {
+  defaultAction: SeccompAction;
+  defaultErrnoRet?: number;
+  architectures?: string[];
+  flags?: string[];
+  listenerPath?: string;
+  listenerMetadata?: string;
+  syscalls?: LinuxSyscall[];
+}
+
+export interface LinuxIntelRdt {
+  closID?: string;
+  l3CacheSchema?: string;
+  memBwSchema?: string;
+  schemata?: string[];
+  enableMonitoring?: boolean;
+}
+
+export interface LinuxMemoryPolicy {
+  mode: string;
+  nodes?: string;
+  flags?: string[];
 }
 
 /** state.json as `rt state` prints it (runtime.md "State"). */
@@ -188,4 +249,39 @@ export interface State {
   pid?: number;
   bundle: string;
   annotations?: Record<string, string>;
+}
+
+/** The features document (features.md, features-linux.md). Every optional member may also be null. */
+export interface Features {
+  ociVersionMin: string;
+  ociVersionMax: string;
+  hooks?: string[] | null;
+  mountOptions?: string[] | null;
+  annotations?: Record<string, string> | null;
+  potentiallyUnsafeConfigAnnotations?: string[] | null;
+  linux?: LinuxFeatures | null;
+}
+
+export interface FeatureToggle {
+  enabled?: boolean | null;
+}
+
+export interface LinuxFeatures {
+  namespaces?: NamespaceType[] | null;
+  capabilities?: string[] | null;
+  cgroup?: { v1?: boolean | null; v2?: boolean | null; systemd?: boolean | null; systemdUser?: boolean | null; rdma?: boolean | null } | null;
+  seccomp?: {
+    enabled?: boolean | null;
+    actions?: string[] | null;
+    operators?: string[] | null;
+    archs?: string[] | null;
+    knownFlags?: string[] | null;
+    supportedFlags?: string[] | null;
+  } | null;
+  apparmor?: FeatureToggle | null;
+  selinux?: FeatureToggle | null;
+  intelRdt?: { enabled?: boolean | null; schemata?: boolean | null; monitoring?: boolean | null } | null;
+  memoryPolicy?: { modes?: string[] | null; flags?: string[] | null } | null;
+  mountExtensions?: { idmap?: FeatureToggle | null } | null;
+  netDevices?: FeatureToggle | null;
 }

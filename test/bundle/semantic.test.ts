@@ -3,6 +3,7 @@
 // validateConfig, as `rt create` does: schema first, semantic rules after.
 import { describe, expect, it } from "vitest";
 import type { Spec } from "../../src/spec/types.ts";
+import { defaultSpec } from "../../src/linux/default-spec.ts";
 import {
   HOOK_KINDS,
   KNOWN_CAPABILITIES,
@@ -48,6 +49,11 @@ function expectValid(mutate: (c: any) => void) {
 const dropNs = (c: any, t: string) => (c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== t));
 
 it("the base config is valid", () => expectValid(() => {}));
+
+it("the config `rt spec` writes is valid and draws no warnings", () => {
+  expect(validateConfig(defaultSpec(["/bin/sh"]))).toEqual([]);
+  expect(configWarnings(defaultSpec())).toEqual([]);
+});
 
 describe("ociVersion", () => {
   it("must be 1.x", () => {

@@ -1,0 +1,380 @@
+// Checks of config.json that a JSON Schema cannot express: absolute paths,
+// names that must be known, duplicates, and settings that only make sense
+// with a namespace the config may not ask for. They run after the schema has
+// passed, so field types can be trusted here. rt is a Linux runtime, so the
+// Linux reading of the spec applies throughout.
+//
+// Errors are what runtime-spec v1.3 says a runtime MUST reject (or what the
+// kernel would refuse anyway, which runc also refuses up front). Warnings are
+// what the spec says to log, or marks deprecated, but lets through.
+import * as path from "node:path";
+import type { Hook, LinuxNamespace, NamespaceType, Spec } from "../spec/types.ts";
+
+export interface ValidationIssue {
+  /** Where: a JSON path in dotted/bracket form, e.g. `process.rlimits[1].type`; "" for the document itself. */
+  path: string;
+  message: string;
+}
+
+/** Linux resource limits (getrlimit(2)) and their RLIMIT_* numbers. */
+export const LINUX_RLIMITS: Readonly<Record<string, number>> = Object.freeze({
+  RLIMIT_CPU: 0,
+  RLIMIT_FSIZE: 1,
+  RLIMIT_DATA: 2,
+  RLIMIT_STACK: 3,
+  RLIMIT_CORE: 4,
+  RLIMIT_RSS: 5,
+  RLIMIT_NPROC: 6,
+  RLIMIT_NOFILE: 7,
+  RLIMIT_MEMLOCK: 8,
+  RLIMIT_AS: 9,
+  RLIMIT_LOCKS: 10,
+  RLIMIT_SIGPENDING: 11,
+  RLIMIT_MSGQUEUE: 12,
+  RLIMIT_NICE: 13,
+  RLIMIT_RTPRIO: 14,
+  RLIMIT_RTTIME: 15,
+});
+export const KNOWN_RLIMITS: readonly string[] = Object.freeze(Object.keys(LINUX_RLIMITS));
+
+/** Linux capabilities (capabilities(7), <linux/capability.h>) and their numbers. */
+export const LINUX_CAPABILITIES: Readonly<Record<string, number>> = Object.freeze({
+  CAP_CHOWN: 0,
+  CAP_DAC_OVERRIDE: 1,
+  CAP_DAC_READ_SEARCH: 2,
+  CAP_FOWNER: 3,
+  CAP_FSETID: 4,
+  CAP_KILL: 5,
+  CAP_SETGID: 6,
+  CAP_SETUID: 7,
+  CAP_SETPCAP: 8,
+  CAP_LINUX_IMMUTABLE: 9,
+  CAP_NET_BIND_SERVICE: 10,
+  CAP_NET_BROADCAST: 11,
+  CAP_NET_ADMIN: 12,
+  CAP_NET_RAW: 13,
+  CAP_IPC_LOCK: 14,
+  CAP_IPC_OWNER: 15,
+  CAP_SYS_MODULE: 16,
+  CAP_SYS_RAWIO: 17,
+  CAP_SYS_CHROOT: 18,
+  CAP_SYS_PTRACE: 19,
+  CAP_SYS_PACCT: 20,
+  CAP_SYS_ADMIN: 21,
+  CAP_SYS_BOOT: 22,
+  CAP_SYS_NICE: 23,
+  CAP_SYS_RESOURCE: 24,
+  CAP_SYS_TIME: 25,
+  CAP_SYS_TTY_CONFIG: 26,
+  CAP_MKNOD: 27,
+  CAP_LEASE: 28,
+  CAP_AUDIT_WRITE: 29,
+  CAP_AUDIT_CONTROL: 30,
+  CAP_SETFCAP: 31,
+  CAP_MAC_OVERRIDE: 32,
+  CAP_MAC_ADMIN: 33,
+  CAP_SYSLOG: 34,
+  CAP_WAKE_ALARM: 35,
+  CAP_BLOCK_SUSPEND: 36,
+  CAP_AUDIT_READ: 37,
+  CAP_PERFMON: 38,
+  CAP_BPF: 39,
+  CAP_CHECKPOINT_RESTORE: 40,
+});
+export const KNOWN_CAPABILITIES: readonly string[] = Object.freeze(Object.keys(LINUX_CAPABILITIES));
+
+export const NAMESPACE_TYPES: readonly NamespaceType[] = Object.freeze([
+  "pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time",
+] as NamespaceType[]);
+export const ROOTFS_PROPAGATIONS: readonly string[] = Object.freeze(["shared", "slave", "private", "unbindable"]);
+export const HOOK_KINDS = Object.freeze([
+  "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
+] as const);
+
+/** SemVer 2.0.0 (what config.md requires of ociVersion). */
+export const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+
+/** Appends a key or index to a path: `a.b`, `a[3]`, `a["net.ipv4.ip_forward"]`. */
+export function subPath(base: string, key: string | number): string {
+  if (typeof key === "number") return `${base}[${key}]`;
+  if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key)) return base ? `${base}.${key}` : key;
+  return `${base}[${JSON.stringify(key)}]`;
+}
+
+/** SemVer precedence: negative, zero or positive like a comparator. Build metadata is ignored. */
+export function compareVersions(a: string, b: string): number {
+  const pa = SEMVER.exec(a), pb = SEMVER.exec(b);
+  if (!pa || !pb) return a < b ? -1 : a > b ? 1 : 0;
+  for (let i = 1; i <= 3; i++) {
+    const d = Number(pa[i]) - Number(pb[i]);
+    if (d) return Math.sign(d);
+  }
+  const ra = pa[4], rb = pb[4];
+  if (ra === undefined || rb === undefined) return ra === rb ? 0 : ra === undefined ? 1 : -1;
+  const ia = ra.split("."), ib = rb.split(".");
+  for (let i = 0; i < Math.max(ia.length, ib.length); i++) {
+    if (ia[i] === undefined) return -1;
+    if (ib[i] === undefined) return 1;
+    const na = /^\d+$/.test(ia[i]), nb = /^\d+$/.test(ib[i]);
+    if (na && nb) {
+      const d = Number(ia[i]) - Number(ib[i]);
+      if (d) return Math.sign(d);
+    } else if (na !== nb) {
+      return na ? -1 : 1;
+    } else if (ia[i] !== ib[i]) {
+      return ia[i] < ib[i] ? -1 : 1;
+    }
+  }
+  return 0;
+}
+
+const isAbs = (p: string) => p.startsWith("/");
+const show = (v: unknown) => JSON.stringify(v);
+
+/** Which namespace a sysctl lives in, if it is namespaced at all (as runc decides it). */
+export function sysctlNamespace(key: string): NamespaceType | undefined {
+  const k = key.replace(/\//g, ".");
+  if (k.startsWith("net.")) return "network";
+  if (k === "kernel.hostname" || k === "kernel.domainname") return "uts";
+  if (/^kernel\.(shm|msg|sem)/.test(k) || k.startsWith("fs.mqueue.")) return "ipc";
+  return undefined;
+}
+
+const NS_LABEL: Record<NamespaceType, string> = {
+  pid: "a pid", network: "a network", mount: "a mount", ipc: "an ipc", uts: "a uts", user: "a user", cgroup: "a cgroup", time: "a time",
+};
+
+/** A network interface name the kernel accepts (dev_valid_name), "%d" templates included. */
+function validIfName(name: string): boolean {
+  return name.length > 0 && name.length <= 15 && name !== "." && name !== ".." && !/[/:\s]/.test(name);
+}
+
+const MEMPOLICY_NO_NODES = new Set(["MPOL_DEFAULT", "MPOL_LOCAL"]);
+const MEMPOLICY_NEEDS_NODES = new Set(["MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE", "MPOL_PREFERRED_MANY"]);
+const ERRNO_ACTIONS = new Set(["SCMP_ACT_ERRNO", "SCMP_ACT_TRACE"]);
+
+/** The semantic errors of a config.json that has passed the schema. */
+export function semanticIssues(spec: Spec): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  const add = (p: string, message: string) => out.push({ path: p, message });
+  const linux = spec.linux ?? {};
+  const namespaces: LinuxNamespace[] = linux.namespaces ?? [];
+  const nsEntry = (t: NamespaceType) => namespaces.find((n) => n.type === t);
+
+  // ociVersion: SemVer, major version 1.
+  if (typeof spec.ociVersion !== "string" || !SEMVER.test(spec.ociVersion)) {
+    add("ociVersion", `must be a SemVer version such as "1.3.0" (got ${show(spec.ociVersion)})`);
+  } else if (!spec.ociVersion.startsWith("1.")) {
+    add("ociVersion", `unsupported version ${show(spec.ociVersion)}: rt implements runtime-spec 1.3 and accepts 1.x`);
+  }
+
+  // root: required on every platform but Windows.
+  if (!spec.root) add("root", "required on Linux");
+  else if (!spec.root.path) add("root.path", "required on Linux");
+
+  // mounts
+  spec.mounts?.forEach((m, i) => {
+    const at = `mounts[${i}]`;
+    // config.md lets Linux bundles use relative destinations (deprecated, taken
+    // as relative to "/"); its "Valid values" section lets a runtime support
+    // a subset of valid values. rt, like crun, supports absolute ones only.
+    if (m.destination === "") add(`${at}.destination`, "must not be empty");
+    else if (!isAbs(m.destination)) {
+      add(`${at}.destination`, `must be an absolute path (got ${show(m.destination)}); relative destinations are deprecated and rt does not support them`);
+    }
+    const idmap = m.options?.find((o) => o === "idmap" || o === "ridmap");
+    if (idmap && !m.uidMappings?.length && !m.gidMappings?.length && !nsEntry("user")) {
+      add(`${at}.options`, `${show(idmap)} needs uidMappings and gidMappings on the mount, or a user namespace in linux.namespaces`);
+    }
+  });
+
+  // process
+  const proc = spec.process;
+  if (proc) {
+    if (!isAbs(proc.cwd)) add("process.cwd", `must be an absolute path (got ${show(proc.cwd)})`);
+    if (!proc.args?.length) add("process.args", "must have at least one entry (the program to run)");
+    else if (proc.args[0] === "") add("process.args[0]", "must not be empty");
+    proc.args?.forEach((a, i) => {
+      if (a.includes("\0")) add(`process.args[${i}]`, "must not contain a NUL byte");
+    });
+    proc.env?.forEach((e, i) => {
+      if (e.indexOf("=") <= 0) add(`process.env[${i}]`, `must be NAME=value (got ${show(e)})`);
+      else if (e.includes("\0")) add(`process.env[${i}]`, "must not contain a NUL byte");
+    });
+    if (!proc.user) add("process.user", "required on Linux (uid and gid)");
+    else {
+      if (proc.user.uid === undefined) add("process.user.uid", "required on Linux");
+      if (proc.user.gid === undefined) add("process.user.gid", "required on Linux");
+    }
+
+    const seen = new Map<string, number>();
+    proc.rlimits?.forEach((r, i) => {
+      const at = `process.rlimits[${i}]`;
+      if (!Object.hasOwn(LINUX_RLIMITS, r.type)) add(`${at}.type`, `unknown rlimit ${show(r.type)}`);
+      const first = seen.get(r.type);
+      if (first !== undefined) add(`${at}.type`, `duplicate rlimit ${show(r.type)} (first at process.rlimits[${first}])`);
+      else seen.set(r.type, i);
+      if (r.soft > r.hard) add(`${at}.soft`, `soft limit ${r.soft} exceeds hard limit ${r.hard}`);
+    });
+
+    const sched = proc.scheduler;
+    if (sched) {
+      const realtime = sched.policy === "SCHED_FIFO" || sched.policy === "SCHED_RR";
+      if (sched.nice !== undefined && (sched.nice < -20 || sched.nice > 19)) {
+        add("process.scheduler.nice", `must be between -20 and 19 (got ${sched.nice})`);
+      }
+      if (realtime && !(sched.priority! >= 1 && sched.priority! <= 99)) {
+        add("process.scheduler.priority", `${sched.policy} needs a priority between 1 and 99 (got ${sched.priority ?? "none"})`);
+      } else if (!realtime && sched.priority) {
+        add("process.scheduler.priority", `only SCHED_FIFO and SCHED_RR take a priority, not ${sched.policy}`);
+      }
+      if (sched.policy !== "SCHED_DEADLINE") {
+        for (const f of ["runtime", "deadline", "period"] as const) {
+          if (sched[f]) add(`process.scheduler.${f}`, `only SCHED_DEADLINE uses runtime, deadline and period, not ${sched.policy}`);
+        }
+      }
+    }
+  }
+
+  // hostname and domainname change the uts namespace the container is in.
+  for (const f of ["hostname", "domainname"] as const) {
+    if (spec[f] && !nsEntry("uts")) add(f, `setting the ${f} needs a uts namespace in linux.namespaces`);
+  }
+
+  // hooks
+  if (spec.hooks) {
+    for (const kind of HOOK_KINDS) {
+      (spec.hooks[kind] as Hook[] | undefined)?.forEach((h, i) => {
+        if (!isAbs(h.path)) add(`hooks.${kind}[${i}].path`, `must be an absolute path (got ${show(h.path)})`);
+      });
+    }
+  }
+
+  // linux.namespaces
+  const firstNs = new Map<string, number>();
+  namespaces.forEach((n, i) => {
+    const at = `linux.namespaces[${i}]`;
+    if (!NAMESPACE_TYPES.includes(n.type)) add(`${at}.type`, `unknown namespace type ${show(n.type)}`);
+    const first = firstNs.get(n.type);
+    if (first !== undefined) add(`${at}.type`, `duplicate namespace ${show(n.type)} (first at linux.namespaces[${first}])`);
+    else firstNs.set(n.type, i);
+    if (n.path !== undefined && !isAbs(n.path)) add(`${at}.path`, `must be an absolute path (got ${show(n.path)})`);
+  });
+
+  // user namespace mappings
+  for (const f of ["uidMappings", "gidMappings"] as const) {
+    if (linux[f]?.length && !nsEntry("user")) add(`linux.${f}`, "needs a user namespace in linux.namespaces");
+  }
+
+  // time namespace offsets: written when a new time namespace is made.
+  if (linux.timeOffsets) {
+    for (const clock of Object.keys(linux.timeOffsets)) {
+      if (clock !== "monotonic" && clock !== "boottime") {
+        add(subPath("linux.timeOffsets", clock), `unknown clock ${show(clock)}: must be "monotonic" or "boottime"`);
+      }
+    }
+    const time = nsEntry("time");
+    if (Object.keys(linux.timeOffsets).length) {
+      if (!time) add("linux.timeOffsets", "needs a time namespace in linux.namespaces");
+      else if (time.path !== undefined) add("linux.timeOffsets", "cannot be set when joining an existing time namespace (it has a path)");
+    }
+  }
+
+  // linux.devices
+  const devicePaths = new Map<string, number>();
+  linux.devices?.forEach((d, i) => {
+    const at = `linux.devices[${i}]`;
+    if (!isAbs(d.path)) add(`${at}.path`, `must be an absolute path (got ${show(d.path)})`);
+    if (d.type !== "p") {
+      if (d.major === undefined) add(`${at}.major`, `required for device type ${show(d.type)}`);
+      if (d.minor === undefined) add(`${at}.minor`, `required for device type ${show(d.type)}`);
+    }
+    const norm = path.posix.normalize(d.path);
+    const first = devicePaths.get(norm);
+    if (first !== undefined) add(`${at}.path`, `duplicate device ${show(d.path)} (first at linux.devices[${first}])`);
+    else devicePaths.set(norm, i);
+  });
+
+  // linux.netDevices: moved into the container's network namespace.
+  if (linux.netDevices) {
+    const names = Object.keys(linux.netDevices);
+    if (names.length && !nsEntry("network")) add("linux.netDevices", "moving network devices needs a network namespace in linux.namespaces");
+    for (const host of names) {
+      const at = subPath("linux.netDevices", host);
+      if (!validIfName(host)) add(at, `invalid network interface name ${show(host)}`);
+      const inner = linux.netDevices[host]?.name;
+      if (inner !== undefined && !validIfName(inner)) add(`${at}.name`, `invalid network interface name ${show(inner)}`);
+    }
+  }
+
+  // linux.cgroupsPath
+  if (linux.cgroupsPath !== undefined && linux.cgroupsPath.split(/[/:]/).includes("..")) {
+    add("linux.cgroupsPath", `".." is not allowed (got ${show(linux.cgroupsPath)})`);
+  }
+
+  if (linux.rootfsPropagation !== undefined && !ROOTFS_PROPAGATIONS.includes(linux.rootfsPropagation)) {
+    add("linux.rootfsPropagation", `must be one of ${ROOTFS_PROPAGATIONS.map(show).join(", ")} (got ${show(linux.rootfsPropagation)})`);
+  }
+
+  // linux.seccomp: errno values only with actions that return one.
+  const sc = linux.seccomp;
+  if (sc) {
+    if (sc.defaultErrnoRet !== undefined && !ERRNO_ACTIONS.has(sc.defaultAction)) {
+      add("linux.seccomp.defaultErrnoRet", `only SCMP_ACT_ERRNO and SCMP_ACT_TRACE return an errno, not ${sc.defaultAction}`);
+    }
+    sc.syscalls?.forEach((s, i) => {
+      if (s.errnoRet !== undefined && !ERRNO_ACTIONS.has(s.action)) {
+        add(`linux.seccomp.syscalls[${i}].errnoRet`, `only SCMP_ACT_ERRNO and SCMP_ACT_TRACE return an errno, not ${s.action}`);
+      }
+    });
+  }
+
+  // linux.sysctl: namespaced settings need their namespace, or they would change the host's.
+  for (const key of Object.keys(linux.sysctl ?? {})) {
+    const ns = sysctlNamespace(key);
+    if (ns && !nsEntry(ns)) add(subPath("linux.sysctl", key), `needs ${NS_LABEL[ns]} namespace in linux.namespaces`);
+  }
+
+  for (const f of ["maskedPaths", "readonlyPaths"] as const) {
+    linux[f]?.forEach((p, i) => {
+      if (!isAbs(p)) add(`linux.${f}[${i}]`, `must be an absolute path (got ${show(p)})`);
+    });
+  }
+
+  // linux.memoryPolicy: set_mempolicy(2)'s rules on nodes per mode.
+  const mp = linux.memoryPolicy;
+  if (mp) {
+    const hasNodes = (mp.nodes ?? "").trim() !== "";
+    if (MEMPOLICY_NO_NODES.has(mp.mode) && hasNodes) add("linux.memoryPolicy.nodes", `${mp.mode} takes no nodes`);
+    if (MEMPOLICY_NEEDS_NODES.has(mp.mode) && !hasNodes) add("linux.memoryPolicy.nodes", `${mp.mode} needs at least one node`);
+  }
+
+  return out;
+}
+
+/** What the spec says to log but not refuse, for a config.json that has passed the schema and semanticIssues. */
+export function semanticWarnings(spec: Spec): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  const add = (p: string, message: string) => out.push({ path: p, message });
+
+  const caps = spec.process?.capabilities;
+  if (caps) {
+    for (const set of ["bounding", "effective", "inheritable", "permitted", "ambient"] as const) {
+      caps[set]?.forEach((c, i) => {
+        if (!Object.hasOwn(LINUX_CAPABILITIES, c)) add(`process.capabilities.${set}[${i}]`, `unknown capability ${show(c)} cannot be granted`);
+      });
+    }
+  }
+
+  const numbers = new Map<string, number>();
+  spec.linux?.devices?.forEach((d, i) => {
+    if (d.type === "p" || d.major === undefined || d.minor === undefined) return;
+    const k = `${d.type} ${d.major}:${d.minor}`;
+    const first = numbers.get(k);
+    if (first !== undefined) add(`linux.devices[${i}]`, `same type and numbers (${k}) as linux.devices[${first}]`);
+    else numbers.set(k, i);
+  });
+
+  return out;
+}
