@@ -18,6 +18,7 @@ export interface RuntimeOptions {
   /** State root (default /run/rt). */
   root?: string;
   debug?: (msg: string) => void;
+  warn?: (msg: string) => void;
 }
 
 export interface CreateOptions {
@@ -37,10 +38,12 @@ export interface Created {
 export class Runtime {
   readonly store: StateStore;
   private readonly debug?: (msg: string) => void;
+  private readonly warn?: (msg: string) => void;
 
   constructor(opts: RuntimeOptions = {}) {
     this.store = new StateStore(opts.root);
     this.debug = opts.debug;
+    this.warn = opts.warn;
   }
 
   create(id: string, opts: CreateOptions = {}): Promise<Created> {
@@ -50,6 +53,8 @@ export class Runtime {
   private async createInMode(id: string, opts: CreateOptions, mode: "detach" | "wait", startImmediately = false): Promise<Created> {
     validateId(id);
     const bundle = loadBundle(opts.bundle ?? process.cwd());
+    for (const w of bundle.warnings) this.warn?.(w);
+    checkTerminal(bundle.spec.process?.terminal ?? false, opts.consoleSocket);
     const mount = unifiedMount();
     const cgroupDir = mount ? resolveCgroupDir(bundle.spec.linux?.cgroupsPath, id, mount) : "";
     const listenFds = Number(process.env.LISTEN_FDS ?? 0) || 0;
@@ -208,6 +213,12 @@ export class Runtime {
     if (rec === null || rec.pid === 0) throw new RtError(`container "${id}" is still being created`);
     return rec;
   }
+}
+
+/** A terminal needs somewhere to send its master, and a console socket needs a terminal (as runc). */
+function checkTerminal(terminal: boolean, consoleSocket: string | undefined): void {
+  if (terminal && !consoleSocket) throw new RtError("process.terminal is true: --console-socket is required to receive the terminal");
+  if (!terminal && consoleSocket) throw new RtError("--console-socket given, but process.terminal is false");
 }
 
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;

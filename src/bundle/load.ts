@@ -5,12 +5,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { RtError, describeSysError } from "../errors.ts";
 import type { Spec } from "../spec/types.ts";
-import { formatIssues, validateConfig } from "./validate.ts";
+import { configWarnings, formatIssues, validateConfig } from "./validate.ts";
 
 export interface Bundle {
   dir: string;
   spec: Spec;
   rootfs: string;
+  /** Things the spec says to log but not refuse (e.g. capability names this kernel may not know). */
+  warnings: string[];
 }
 
 export function loadBundle(bundleDir: string): Bundle {
@@ -40,5 +42,6 @@ export function loadBundle(bundleDir: string): Bundle {
     throw new RtError(`config.json: root.path: ${rootfs}: ${describeSysError(e)}`);
   }
   if (!st.isDirectory()) throw new RtError(`config.json: root.path: ${rootfs} is not a directory`);
-  return { dir, spec, rootfs: fs.realpathSync(rootfs) };
+  const warnings = configWarnings(doc).map((w) => `config.json: ${w.path}: ${w.message}`);
+  return { dir, spec, rootfs: fs.realpathSync(rootfs), warnings };
 }

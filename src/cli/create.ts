@@ -1,7 +1,7 @@
 import { print, printErr } from "./out.ts";
 import type { Globals } from "./main.ts";
 import { intOption, parseCommand } from "./parse.ts";
-import { Runtime } from "../runtime.ts";
+import { runtimeFor } from "./runtime-for.ts";
 
 export const createOptions = {
   bundle: { type: "string", short: "b" },
@@ -18,7 +18,7 @@ export async function run(argv: string[], g: Globals): Promise<number> {
     print(`usage: rt create [--bundle <dir>] [--pid-file <file>] [--console-socket <path>] [--preserve-fds <n>] [--no-pivot] <container-id>\n`);
     return 0;
   }
-  const rt = new Runtime({ root: g.root, debug: g.debug ? (m) => g.logger.debug(m) : undefined });
+  const rt = runtimeFor(g);
   await rt.create(positionals[0], {
     bundle: values.bundle,
     pidFile: values["pid-file"],

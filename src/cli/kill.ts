@@ -1,7 +1,7 @@
 import { print, printErr } from "./out.ts";
 import type { Globals } from "./main.ts";
 import { parseCommand } from "./parse.ts";
-import { Runtime } from "../runtime.ts";
+import { runtimeFor } from "./runtime-for.ts";
 import { parseSignal } from "../signals.ts";
 import { UsageError } from "../errors.ts";
 
@@ -11,6 +11,6 @@ export function run(argv: string[], g: Globals): number {
   if (values.help) { print("usage: rt kill [--all] <container-id> [signal]   (signal: name with or without SIG, or number; default SIGTERM)\n"); return 0; }
   if (values.signal !== undefined && positionals[1] !== undefined) throw new UsageError("kill: give the signal either as an argument or with --signal, not both");
   const signal = parseSignal(values.signal ?? positionals[1]);
-  new Runtime({ root: g.root }).kill(positionals[0], signal, values.all ?? false);
+  runtimeFor(g).kill(positionals[0], signal, values.all ?? false);
   return 0;
 }

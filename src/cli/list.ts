@@ -1,7 +1,7 @@
 import { print, printErr } from "./out.ts";
 import type { Globals } from "./main.ts";
 import { parseCommand } from "./parse.ts";
-import { Runtime } from "../runtime.ts";
+import { runtimeFor } from "./runtime-for.ts";
 import { UsageError } from "../errors.ts";
 
 export function run(argv: string[], g: Globals): number {
@@ -9,7 +9,7 @@ export function run(argv: string[], g: Globals): number {
   if (values.help) { print("usage: rt list [--format table|json] [--quiet]\n"); return 0; }
   const format = values.format ?? "table";
   if (format !== "table" && format !== "json") throw new UsageError(`list: --format must be table or json, not ${JSON.stringify(format)}`);
-  const states = new Runtime({ root: g.root }).list();
+  const states = runtimeFor(g).list();
   if (values.quiet) print(states.map((s) => s.id + "\n").join(""));
   else if (format === "json") print(JSON.stringify(states) + "\n");
   else {

@@ -12,6 +12,11 @@ export class Logger {
     this.write("error", msg);
   }
 
+  warn(msg: string): void {
+    printErr(`rt: warning: ${msg}\n`);
+    this.write("warning", msg);
+  }
+
   debug(msg: string): void {
     if (!this.debugEnabled) return;
     if (!this.file) printErr(`rt: debug: ${msg}\n`);

@@ -2,7 +2,7 @@ import { print, printErr } from "./out.ts";
 import type { Globals } from "./main.ts";
 import { intOption, parseCommand } from "./parse.ts";
 import { createOptions } from "./create.ts";
-import { Runtime } from "../runtime.ts";
+import { runtimeFor } from "./runtime-for.ts";
 
 export async function run(argv: string[], g: Globals): Promise<number> {
   const { values, positionals } = parseCommand("run", argv, { ...createOptions, detach: { type: "boolean", short: "d" } }, { min: 1, max: 1, names: "<container-id>" });
@@ -10,7 +10,7 @@ export async function run(argv: string[], g: Globals): Promise<number> {
     print(`usage: rt run [--bundle <dir>] [--detach] [--pid-file <file>] [--console-socket <path>] [--preserve-fds <n>] [--no-pivot] <container-id>\n`);
     return 0;
   }
-  const rt = new Runtime({ root: g.root, debug: g.debug ? (m) => g.logger.debug(m) : undefined });
+  const rt = runtimeFor(g);
   return rt.run(positionals[0], {
     bundle: values.bundle,
     pidFile: values["pid-file"],

@@ -1,11 +1,11 @@
 import { print, printErr } from "./out.ts";
 import type { Globals } from "./main.ts";
 import { parseCommand } from "./parse.ts";
-import { Runtime } from "../runtime.ts";
+import { runtimeFor } from "./runtime-for.ts";
 
 export function run(argv: string[], g: Globals): number {
   const { values, positionals } = parseCommand("start", argv, {}, { min: 1, max: 1, names: "<container-id>" });
   if (values.help) { print("usage: rt start <container-id>\n"); return 0; }
-  new Runtime({ root: g.root }).start(positionals[0]);
+  runtimeFor(g).start(positionals[0]);
   return 0;
 }
