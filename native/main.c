@@ -1,0 +1,301 @@
+/* rt-exec <sync-fd>: reads a plan from rt and carries it out (PLAN.md).
+ *
+ * Phases: ops before CLONE run here, in the executor ("parent"). CLONE makes
+ * the container init ("child"), which waits until the parent has written its
+ * id maps and cgroup, then runs every op after CLONE. The child sends its one
+ * report (READY, or ERROR) up a status pipe; the parent relays it to rt on
+ * the sync socket, an ERROR only after it has killed and reaped the child. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ops.h"
+#include "plan.h"
+#include "report.h"
+#include "util.h"
+
+struct exec_state S = {.proc_fd = -1, .cgroup_fd = -1, .fifo_fd = -1, .console_fd = -1};
+
+static int run_parent_op(const struct op *o, long i) {
+  switch (o->code) {
+  case OP_MODE:
+    if (strcmp(o->argv[0], "wait") == 0) S.wait_mode = 1;
+    else if (strcmp(o->argv[0], "detach") == 0) S.wait_mode = 0;
+    else return fail(EINVAL, "MODE must be detach or wait, not \"%s\"", o->argv[0]);
+    return 0;
+  case OP_CGROUP_JOIN: return op_cgroup_join(o, i);
+  case OP_OPEN_FIFO: return op_open_fifo(o);
+  case OP_NS_JOIN: return op_ns_join(o);
+  case OP_UID_MAP: S.uid_map = o, S.uid_map_op = i; return 0;
+  case OP_GID_MAP: S.gid_map = o, S.gid_map_op = i; return 0;
+  case OP_SETGROUPS:
+    if (strcmp(o->argv[0], "allow") != 0 && strcmp(o->argv[0], "deny") != 0)
+      return fail(EINVAL, "SETGROUPS must be allow or deny, not \"%s\"", o->argv[0]);
+    S.setgroups = o, S.setgroups_op = i;
+    return 0;
+  case OP_CONSOLE: return op_console(o);
+  default: return fail(EINVAL, "%s cannot run in the executor", op_name(o->code));
+  }
+}
+
+static int run_child_op(const struct op *o) {
+  switch (o->code) {
+  case OP_SETHOSTNAME: return op_sethostname(o);
+  case OP_SETDOMAINNAME: return op_setdomainname(o);
+  case OP_MOUNT: return op_mount(o);
+  case OP_PROPAGATE: return op_propagate(o);
+  case OP_MAKE_ROOT_PRIVATE: return op_make_root_private(o);
+  case OP_BIND_ROOTFS: return op_bind_rootfs(o);
+  case OP_PIVOT_ROOT: return op_pivot_root(o);
+  case OP_MOVE_ROOT: return op_move_root(o);
+  case OP_MKNOD: return op_mknod(o);
+  case OP_BIND_DEVICE: return op_bind_device(o);
+  case OP_SYMLINK: return op_symlink(o);
+  case OP_MASK: return op_mask(o);
+  case OP_READONLY: return op_readonly(o);
+  case OP_REMOUNT_RO: return op_remount_ro(o);
+  case OP_SYSCTL: return op_sysctl(o);
+  case OP_OOM_SCORE_ADJ: return op_oom_score_adj(o);
+  case OP_RLIMIT: return op_rlimit(o);
+  case OP_CHDIR: return op_chdir(o);
+  case OP_UMASK: return op_umask(o);
+  case OP_SETGROUPS_IDS: return op_setgroups_ids(o);
+  case OP_SETGID: return op_setgid(o);
+  case OP_SETUID: return op_setuid(o);
+  case OP_NO_NEW_PRIVS: return op_no_new_privs(o);
+  case OP_ENV: return op_env(o);
+  case OP_ARGS: return op_args(o);
+  case OP_WAIT_START: return op_wait_start(o);
+  case OP_CLOSE_FDS: return op_close_fds(o);
+  case OP_EXEC: return op_exec(o);
+  case OP_CONSOLE_SETUP: return op_console_setup(o);
+  /* Reserved (CAPS, SECCOMP): never skip a security op silently. */
+  default: return fail(ENOSYS, "%s is not implemented by this rt-exec", op_name(o->code));
+  }
+}
+
+/* The container init: waits to be released, then runs the ops after CLONE.
+ * Its reports go to the parent (sync_fd is the status pipe here), which
+ * relays them: an ERROR reaches rt only once this process is dead. */
+static void __attribute__((noreturn)) child(const struct plan *p, size_t clone_at, int release_fd, int unshare_cgroup) {
+  /* Until READY the init must not outlive the executor (rt would never hear
+   * of it); WAIT_START lifts this. If the parent is already gone, the read
+   * below sees EOF. */
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  char c;
+  ssize_t n;
+  do n = read(release_fd, &c, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1) _exit(1); /* the parent gave up on us */
+  close_own(&release_fd);
+  if (unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0) {
+    fail(errno, "unshare CLONE_NEWCGROUP");
+    report_error((long)clone_at, fail_errno(), fail_message());
+    _exit(1);
+  }
+  for (size_t i = clone_at + 1; i < p->n; i++) {
+    const struct op *o = &p->ops[i];
+    if (run_child_op(o) == 0) continue;
+    report_error((long)i, fail_errno(), fail_message());
+    /* A failed execve after READY: the exit status is all rt can still see. */
+    _exit(o->code != OP_EXEC ? 1 : fail_errno() == ENOENT ? 127 : 126);
+  }
+  _exit(1); /* not reached: plan_check makes EXEC the last op */
+}
+
+static int kill_and_reap(pid_t pid) {
+  int status = 0;
+  kill(pid, SIGKILL);
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  return status;
+}
+
+static int shell_status(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status); }
+
+/* The init's one report (READY or ERROR …) from the status pipe, without its
+ * newline; "" if the init died without one. Gives up (returns NULL) if rt
+ * hangs up first: nobody would ever learn about this container. */
+static const char *await_report(int status_fd) {
+  static char line[4096];
+  size_t len = 0;
+  struct pollfd fds[2] = {{.fd = status_fd, .events = POLLIN}, {.fd = sync_fd, .events = 0}};
+  for (;;) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return NULL;
+    }
+    if (fds[0].revents) {
+      ssize_t n = read(status_fd, line + len, sizeof line - 1 - len);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break; /* EOF: the init is gone */
+      len += (size_t)n;
+      char *nl = memchr(line, '\n', len);
+      if (nl) {
+        *nl = 0;
+        return line;
+      }
+      if (len == sizeof line - 1) break;
+      continue;
+    }
+    if (fds[1].revents & (POLLHUP | POLLERR)) return NULL;
+  }
+  line[0] = 0;
+  return line;
+}
+
+/* The executor after clone: prepare and release the init, then relay its
+ * report (and, in mode wait, its exit). Returns the executor's exit code. */
+static int parent(pid_t pid, int release_fd, int status_fd) {
+  /* Those are the init's now. */
+  close_own(&S.fifo_fd);
+  close_own(&S.console_fd);
+  long bad;
+  if (prepare_child(pid, &bad) < 0) {
+    kill_and_reap(pid);
+    report_error(bad, fail_errno(), fail_message());
+    return 1;
+  }
+  /* PID goes out before the init runs, so it precedes whatever it reports. */
+  if (report("PID %d", pid) < 0) {
+    kill_and_reap(pid);
+    return 1;
+  }
+  if (write(release_fd, "1", 1) != 1) { /* the init died: await_report sees EOF */ }
+  close_own(&release_fd);
+
+  const char *line = await_report(status_fd);
+  close_own(&status_fd);
+  if (!line) { /* rt is gone */
+    kill_and_reap(pid);
+    return 1;
+  }
+  if (strncmp(line, "ERROR ", 6) == 0) {
+    /* The contract: after ERROR the init is gone. Make it so, then tell. */
+    kill_and_reap(pid);
+    report("%s", line);
+    return 1;
+  }
+  if (strcmp(line, "READY") != 0) {
+    int status = kill_and_reap(pid);
+    char msg[160];
+    if (WIFSIGNALED(status))
+      snprintf(msg, sizeof msg, "container init exited unexpectedly (status %d: signal %d)", shell_status(status), WTERMSIG(status));
+    else
+      snprintf(msg, sizeof msg, "container init exited unexpectedly (status %d)", shell_status(status));
+    report_error(-1, 0, msg);
+    return 1;
+  }
+  if (report("READY") < 0) { /* rt is gone: nobody knows this container */
+    kill_and_reap(pid);
+    return 1;
+  }
+  if (!S.wait_mode) return 0; /* detach: the init is reparented */
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  int code = shell_status(status);
+  report("EXIT %d", code); /* rt may have stopped listening: that is fine */
+  return code;
+}
+
+static int do_clone(const struct plan *p, size_t at) {
+  unsigned long long flags;
+  if (clone_flags(&p->ops[at], &flags) < 0) goto fail;
+  /* With CGROUP_JOIN the new cgroup namespace is made by the init itself once
+   * it is in its cgroup, so the namespace is rooted there. */
+  int unshare_cgroup = S.cgroup_fd >= 0 && (flags & CLONE_NEWCGROUP);
+  if (unshare_cgroup) flags &= ~(unsigned long long)CLONE_NEWCGROUP;
+  int release[2], status[2];
+  if (pipe2(release, O_CLOEXEC) < 0) {
+    fail(errno, "pipe2");
+    goto fail;
+  }
+  if (pipe2(status, O_CLOEXEC) < 0) {
+    fail(errno, "pipe2");
+    goto fail;
+  }
+  for (int i = 0; i < 2; i++) own_fd(release[i]), own_fd(status[i]);
+  pid_t pid = clone_child(flags);
+  if (pid < 0) {
+    fail(errno, "clone (flags %#llx)", flags);
+    goto fail;
+  }
+  if (pid == 0) {
+    close_own(&release[1]);
+    close_own(&status[0]);
+    /* The init reports through the parent only (see await_report). */
+    close_own(&sync_fd);
+    /* The host's /proc and the cgroup dir are the parent's business; an fd
+     * to either must not sit in the init while a container could reach it. */
+    close_own(&S.proc_fd);
+    close_own(&S.cgroup_fd);
+    sync_fd = status[1];
+    child(p, at, release[0], unshare_cgroup);
+  }
+  close_own(&release[0]);
+  close_own(&status[1]);
+  return parent(pid, release[1], status[0]);
+fail:
+  report_error((long)at, fail_errno(), fail_message());
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  int64_t fd;
+  if (argc != 2 || parse_i64(argv[1], 3, INT_MAX, &fd) || fcntl((int)fd, F_GETFD) < 0) {
+    dprintf(2, "usage: rt-exec <sync-fd>  (started by rt, which sends the plan on sync-fd)\n");
+    return 2;
+  }
+  /* Before anything else, and before sync-fd becomes close-on-exec. */
+  ensure_sealed_self(argv, (int)fd);
+
+  sync_fd = (int)fd;
+  own_fd(sync_fd);
+  fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
+  int fl = fcntl(sync_fd, F_GETFL);
+  if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(sync_fd, F_SETFL, fl & ~O_NONBLOCK); /* our own end: blocking reads */
+
+  /* The init inherits mask and dispositions across execve: start clean,
+   * whatever rt's runtime (Node, Bun) left behind. */
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  struct sigaction dfl = {.sa_handler = SIG_DFL};
+  for (int s = 1; s < NSIG; s++)
+    if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, NULL);
+
+  S.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (S.proc_fd < 0) {
+    fail(errno, "open /proc");
+    report_error(-1, fail_errno(), fail_message());
+    return 1;
+  }
+  own_fd(S.proc_fd);
+
+  struct plan p;
+  char err[512];
+  long bad;
+  if (plan_read(sync_fd, &p, err, sizeof err) < 0) {
+    report_error(-1, EINVAL, err);
+    return 1;
+  }
+  if (plan_check(&p, &bad, err, sizeof err) < 0) {
+    report_error(bad, EINVAL, err);
+    return 1;
+  }
+  for (size_t i = 0; i < p.n; i++) {
+    if (p.ops[i].code == OP_CLONE) return do_clone(&p, i);
+    if (run_parent_op(&p.ops[i], (long)i) < 0) {
+      report_error((long)i, fail_errno(), fail_message());
+      return 1;
+    }
+  }
+  return 1; /* not reached: plan_check requires a CLONE */
+}

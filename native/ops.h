@@ -1,0 +1,79 @@
+/* The ops of PLAN.md "Ops". Each returns 0, or -1 after fail(): the op loop in
+ * main.c turns that into `ERROR <index> <errno> <message>`. */
+#ifndef RT_OPS_H
+#define RT_OPS_H
+
+#include <sys/types.h>
+
+#include "plan.h"
+
+/* What the parent collects before CLONE and hands to the child by fork. */
+struct exec_state {
+  int wait_mode;       /* MODE wait: the parent waits for the init and reports EXIT */
+  int proc_fd;         /* the executor's /proc, opened at start: /proc/<pid>/… after NS_JOIN mount */
+  int cgroup_fd;       /* CGROUP_JOIN dir, opened when the op runs */
+  long cgroup_op;
+  int fifo_fd;         /* OPEN_FIFO */
+  int console_fd;      /* CONSOLE */
+  const struct op *uid_map, *gid_map, *setgroups;
+  long uid_map_op, gid_map_op, setgroups_op;
+};
+extern struct exec_state S;
+
+/* ops_ns.c */
+int op_ns_join(const struct op *o);
+int op_cgroup_join(const struct op *o, long idx);
+int op_sethostname(const struct op *o);
+int op_setdomainname(const struct op *o);
+/* CLONE's flags: only CLONE_NEW* bits are accepted. */
+int clone_flags(const struct op *o, unsigned long long *flags);
+/* fork-like clone into new namespaces; returns like fork(). */
+pid_t clone_child(unsigned long long flags);
+/* Parent, after clone: setgroups, uid_map, gid_map, cgroup.procs. 0, or -1
+ * with *op set to the index of the op behind the failure. */
+int prepare_child(pid_t pid, long *op);
+
+/* ops_mount.c (before pivot, targets resolved inside the rootfs) */
+int op_mount(const struct op *o);
+int op_propagate(const struct op *o);
+int op_make_root_private(const struct op *o);
+int op_bind_rootfs(const struct op *o);
+int op_bind_device(const struct op *o);
+int op_pivot_root(const struct op *o);
+int op_move_root(const struct op *o);
+/* (after pivot, plain paths in the new root) */
+int op_mask(const struct op *o);
+int op_readonly(const struct op *o);
+int op_remount_ro(const struct op *o);
+
+/* ops_dev.c (after pivot) */
+int op_mknod(const struct op *o);
+int op_symlink(const struct op *o);
+
+/* ops_process.c */
+int op_sysctl(const struct op *o);
+int op_oom_score_adj(const struct op *o);
+int op_rlimit(const struct op *o);
+int op_chdir(const struct op *o);
+int op_umask(const struct op *o);
+int op_setgroups_ids(const struct op *o);
+int op_setgid(const struct op *o);
+int op_setuid(const struct op *o);
+int op_no_new_privs(const struct op *o);
+
+/* ops_exec.c */
+int op_open_fifo(const struct op *o);
+int op_env(const struct op *o);
+int op_args(const struct op *o);
+int op_close_fds(const struct op *o);
+int op_wait_start(const struct op *o);
+int op_exec(const struct op *o); /* returns only on failure */
+
+/* ops_console.c */
+int op_console(const struct op *o);
+int op_console_setup(const struct op *o);
+
+/* selfexec.c */
+void ensure_sealed_self(char **argv, int report_fd);
+
+#endif

@@ -1,0 +1,261 @@
+/* probe: a static test program, /bin/probe in the test rootfs. `probe report`
+ * prints one JSON object with what a process in the container sees (ids,
+ * limits, namespaces, mounts, fds …) for tests to compare with the config;
+ * the other subcommands are small behaviours the tests need. No dependencies
+ * beyond libc, linked statically so any rootfs can run it. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* A JSON string: quotes, backslashes and control bytes escaped. Bytes >= 0x80
+ * pass through (valid UTF-8 stays valid). */
+static void json_str(const char *s) {
+  putchar('"');
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    switch (*p) {
+    case '"': fputs("\\\"", stdout); break;
+    case '\\': fputs("\\\\", stdout); break;
+    case '\n': fputs("\\n", stdout); break;
+    case '\r': fputs("\\r", stdout); break;
+    case '\t': fputs("\\t", stdout); break;
+    default:
+      if (*p < 0x20 || *p == 0x7f) printf("\\u%04x", *p);
+      else putchar(*p);
+    }
+  }
+  putchar('"');
+}
+
+/* A whole file as a string, or NULL. */
+static char *slurp(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return NULL;
+  size_t cap = 4096, len = 0;
+  char *buf = malloc(cap);
+  for (;;) {
+    if (!buf) break;
+    if (len + 1 >= cap) {
+      char *grown = realloc(buf, cap *= 2);
+      if (!grown) { free(buf); buf = NULL; break; }
+      buf = grown;
+    }
+    ssize_t n = read(fd, buf + len, cap - len - 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    len += (size_t)n;
+  }
+  close(fd);
+  if (buf) buf[len] = 0;
+  return buf;
+}
+
+static void text_field(const char *name, const char *path) {
+  char *t = slurp(path);
+  printf(",\"%s\":", name);
+  if (t) json_str(t);
+  else fputs("null", stdout);
+  free(t);
+}
+
+static int cmp_int(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+
+/* Open fds, sorted, without the one used to list them. */
+static void print_fds(void) {
+  int fds[4096], n = 0;
+  DIR *d = opendir("/proc/self/fd");
+  if (d) {
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 4096)
+      if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d)) fds[n++] = atoi(e->d_name);
+    closedir(d);
+  }
+  qsort(fds, (size_t)n, sizeof *fds, cmp_int);
+  putchar('[');
+  for (int i = 0; i < n; i++) printf("%s%d", i ? "," : "", fds[i]);
+  putchar(']');
+}
+
+static const char *const rlimit_names[] = {
+    "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_RSS",
+    "RLIMIT_NPROC", "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS", "RLIMIT_SIGPENDING",
+    "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME",
+};
+
+static long long lim(rlim_t v) { return v == RLIM_INFINITY ? -1LL : (long long)v; }
+
+static int report(void) {
+  struct utsname u;
+  uname(&u);
+  char cwd[4096];
+  if (!getcwd(cwd, sizeof cwd)) snprintf(cwd, sizeof cwd, "(error: %s)", strerror(errno));
+  mode_t mask = umask(0);
+  umask(mask);
+
+  printf("{\"hostname\":");
+  json_str(u.nodename);
+  printf(",\"domainname\":");
+  json_str(u.domainname);
+  printf(",\"uid\":%u,\"gid\":%u,\"euid\":%u,\"egid\":%u", getuid(), getgid(), geteuid(), getegid());
+  gid_t groups[65536];
+  int ng = getgroups(65536, groups);
+  printf(",\"groups\":[");
+  for (int i = 0; i < ng; i++) printf("%s%u", i ? "," : "", groups[i]);
+  printf("],\"cwd\":");
+  json_str(cwd);
+  printf(",\"umask\":%u,\"rlimits\":{", (unsigned)mask);
+  for (int r = 0; r < (int)(sizeof rlimit_names / sizeof *rlimit_names); r++) {
+    struct rlimit rl;
+    if (getrlimit(r, &rl) < 0) continue;
+    printf("%s\"%s\":[%lld,%lld]", r ? "," : "", rlimit_names[r], lim(rl.rlim_cur), lim(rl.rlim_max));
+  }
+  printf("},\"env\":[");
+  for (char **e = environ; *e; e++) {
+    if (e != environ) putchar(',');
+    json_str(*e);
+  }
+  putchar(']');
+  text_field("mountinfo", "/proc/self/mountinfo");
+  printf(",\"ns\":{");
+  int first = 1;
+  DIR *d = opendir("/proc/self/ns");
+  if (d) {
+    struct dirent *e;
+    while ((e = readdir(d))) {
+      if (e->d_name[0] == '.') continue;
+      char path[300], link[256];
+      snprintf(path, sizeof path, "/proc/self/ns/%s", e->d_name);
+      ssize_t n = readlink(path, link, sizeof link - 1);
+      if (n < 0) continue;
+      link[n] = 0;
+      printf("%s", first ? "" : ",");
+      first = 0;
+      json_str(e->d_name);
+      putchar(':');
+      json_str(link);
+    }
+    closedir(d);
+  }
+  printf("},\"fds\":");
+  print_fds();
+  printf(",\"no_new_privs\":%d", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
+  char *oom = slurp("/proc/self/oom_score_adj");
+  if (oom) printf(",\"oom_score_adj\":%d", atoi(oom));
+  else printf(",\"oom_score_adj\":null");
+  free(oom);
+  printf(",\"pid\":%d,\"ppid\":%d", getpid(), getppid());
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  exe[n < 0 ? 0 : n] = 0;
+  printf(",\"exe\":");
+  if (n < 0) fputs("null", stdout);
+  else json_str(exe);
+  text_field("cgroup", "/proc/self/cgroup");
+  printf(",\"stdin_isatty\":%s}\n", isatty(0) ? "true" : "false");
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int write_to(const char *path, const char *text) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return perror(path), 1;
+  size_t len = strlen(text);
+  if (write(fd, text, len) != (ssize_t)len) return perror(path), close(fd), 1;
+  return close(fd) == 0 ? 0 : 1;
+}
+
+/* The host side of a console socket (rt's --console-socket): accepts one
+ * connection, receives the pty master sent with SCM_RIGHTS, prints
+ * "PTY <payload>", then copies whatever the container writes to its
+ * terminal to stdout until the slave side is gone. */
+static int console_server(const char *path) {
+  int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  if (ls < 0 || strlen(path) >= sizeof addr.sun_path) return perror("socket"), 1;
+  strcpy(addr.sun_path, path);
+  if (bind(ls, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(ls, 1) < 0) return perror(path), 1;
+  int c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+  if (c < 0) return perror("accept"), 1;
+  char payload[256] = "", cbuf[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = {.iov_base = payload, .iov_len = sizeof payload - 1};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+  ssize_t n = recvmsg(c, &msg, MSG_CMSG_CLOEXEC);
+  struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+  if (n < 0 || !cm || cm->cmsg_type != SCM_RIGHTS) return fputs("probe: no fd received\n", stderr), 1;
+  payload[n] = 0;
+  int master;
+  memcpy(&master, CMSG_DATA(cm), sizeof master);
+  printf("PTY %s\n", payload);
+  fflush(stdout);
+  char buf[4096];
+  while ((n = read(master, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0 && write(1, buf, (size_t)n) < 0) return 1;
+  return 0;
+}
+
+static void on_term(int sig) {
+  (void)sig;
+  _exit(42);
+}
+
+static int usage(void) {
+  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | ls-fds | signal-exit | console-server SOCKET\n", stderr);
+  return 2;
+}
+
+int main(int argc, char **argv) {
+  const char *cmd = argc > 1 ? argv[1] : "report";
+  if (!strcmp(cmd, "report") && argc <= 2) return report();
+  if (!strcmp(cmd, "true") && argc == 2) return 0;
+  if (!strcmp(cmd, "exit") && argc == 3) return atoi(argv[2]);
+  if (!strcmp(cmd, "sleep") && argc == 3) {
+    struct timespec ts = {.tv_sec = atol(argv[2])};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
+    return 0;
+  }
+  if (!strcmp(cmd, "write") && argc == 4) return write_to(argv[2], argv[3]);
+  if (!strcmp(cmd, "write-then-sleep") && argc == 5) {
+    if (write_to(argv[2], argv[3])) return 1;
+    struct timespec ts = {.tv_sec = atol(argv[4])};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
+    return 0;
+  }
+  if (!strcmp(cmd, "echo")) {
+    for (int i = 2; i < argc; i++) printf("%s%s", i > 2 ? " " : "", argv[i]);
+    putchar('\n');
+    return fflush(stdout) == 0 ? 0 : 1;
+  }
+  if (!strcmp(cmd, "cat") && argc == 3) {
+    char *t = slurp(argv[2]);
+    if (!t) return perror(argv[2]), 1;
+    fputs(t, stdout);
+    free(t);
+    return fflush(stdout) == 0 ? 0 : 1;
+  }
+  if (!strcmp(cmd, "ls-fds") && argc == 2) {
+    print_fds();
+    putchar('\n');
+    return 0;
+  }
+  if (!strcmp(cmd, "console-server") && argc == 3) return console_server(argv[2]);
+  if (!strcmp(cmd, "signal-exit") && argc == 2) {
+    /* Tests send SIGTERM and expect 42: proof the signal was delivered and handled. */
+    struct sigaction sa = {.sa_handler = on_term};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    for (;;) pause();
+  }
+  return usage();
+}

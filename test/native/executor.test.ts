@@ -1,0 +1,650 @@
+// native/rt-exec, driven directly with hand-written plans (native/PLAN.md):
+// real namespaces, mounts, pivot_root and process attributes on a throw-away
+// rootfs, read back from inside with the static probe. Runs as root.
+//
+// Every plan makes the root mount private (MAKE_ROOT_PRIVATE) before any
+// mount, in a new mount namespace: nothing here can reach the host's mounts.
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { Socket } from "node:net";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { encodePlan, Op, parseReport, type Plan, type PlanOp, type Report } from "../../src/process/wire.ts";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const EXEC = path.join(REPO, "native/build/rt-exec");
+const PROBE = path.join(REPO, "native/build/probe");
+
+const MS = { RDONLY: 1, NOSUID: 2, NODEV: 4, NOEXEC: 8, REMOUNT: 32, BIND: 4096, REC: 16384, PRIVATE: 1 << 18 };
+const CLONE_NEW = { ns: 0x20000, cgroup: 0x02000000, uts: 0x04000000, ipc: 0x08000000, user: 0x10000000, pid: 0x20000000, net: 0x40000000 };
+const ALL_BUT_USER = CLONE_NEW.ns | CLONE_NEW.pid | CLONE_NEW.uts | CLONE_NEW.ipc | CLONE_NEW.net;
+const RLIMIT_NOFILE = 7;
+const ENOENT = 2, EACCES = 13, EINVAL = 22;
+
+const isRoot = process.getuid?.() === 0;
+
+const op = (o: Op, ...args: (string | number)[]): PlanOp => ({ op: o, args, field: Op[o] });
+
+/** A throw-away rootfs: /bin/probe plus the usual empty mount points. */
+function makeRootfs(): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "rt-exec-rootfs-"));
+  fs.chmodSync(root, 0o755); // user-namespace tests: mapped root must traverse it
+  for (const d of ["bin", "proc", "dev", "sys", "tmp", "etc"]) fs.mkdirSync(path.join(root, d));
+  fs.chmodSync(path.join(root, "tmp"), 0o1777);
+  fs.copyFileSync(PROBE, path.join(root, "bin/probe"));
+  fs.chmodSync(path.join(root, "bin/probe"), 0o755);
+  return root;
+}
+
+interface Options {
+  mode?: "wait" | "detach";
+  clone?: number;
+  /** Ops before CLONE (after MODE). */
+  pre?: Plan;
+  /** Ops between the proc mount and PIVOT_ROOT. */
+  mounts?: Plan;
+  /** Ops after PIVOT_ROOT, before ENV/ARGS. */
+  post?: Plan;
+  env?: string[];
+  args: string[];
+  closeFrom?: number;
+}
+
+/** The usual container: private root, rootfs bound, proc, pivot, then the process. */
+function containerPlan(rootfs: string, o: Options): Plan {
+  return [
+    op(Op.MODE, o.mode ?? "wait"),
+    ...(o.pre ?? []),
+    op(Op.CLONE, o.clone ?? ALL_BUT_USER),
+    op(Op.MAKE_ROOT_PRIVATE, MS.REC | MS.PRIVATE),
+    op(Op.BIND_ROOTFS, rootfs),
+    op(Op.MOUNT, "proc", "/proc", "proc", MS.NOSUID | MS.NODEV | MS.NOEXEC, "", "", rootfs),
+    ...(o.mounts ?? []),
+    op(Op.PIVOT_ROOT, rootfs),
+    ...(o.post ?? []),
+    ...(o.env ?? ["PATH=/bin"]).map((e) => op(Op.ENV, e)),
+    op(Op.ARGS, ...o.args),
+    op(Op.CLOSE_FDS, o.closeFrom ?? 3),
+    op(Op.WAIT_START),
+    op(Op.EXEC),
+  ];
+}
+
+/** One rt-exec process: the plan goes in on the sync socket, reports come back. */
+class Executor {
+  readonly child: ChildProcess;
+  readonly reports: Report[] = [];
+  stdout = "";
+  stderr = "";
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private sock: Socket;
+  private waiters: (() => void)[] = [];
+  private pending = "";
+  private sockClosed = false;
+
+  constructor(plan: Plan | Uint8Array, opts: { syncIndex?: number; stdio?: StdioOptions } = {}) {
+    const syncIndex = opts.syncIndex ?? 3;
+    const stdio = (opts.stdio ?? ["ignore", "pipe", "pipe", "pipe"]) as unknown[];
+    this.child = spawn(EXEC, [String(syncIndex)], { stdio: stdio as StdioOptions, env: {} });
+    live.add(this);
+    this.child.stdout?.on("data", (d: Buffer) => (this.stdout += d.toString()));
+    this.child.stderr?.on("data", (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((resolve) => this.child.on("exit", (code, signal) => resolve({ code, signal })));
+    this.exited.then(() => live.delete(this));
+    this.sock = this.child.stdio[syncIndex] as unknown as Socket;
+    this.sock.on("data", (d: Buffer) => {
+      this.pending += d.toString();
+      let nl: number;
+      while ((nl = this.pending.indexOf("\n")) >= 0) {
+        const r = parseReport(this.pending.slice(0, nl));
+        if (r.kind === "PID") inits.add(r.pid);
+        this.reports.push(r);
+        this.pending = this.pending.slice(nl + 1);
+      }
+      this.wake();
+    });
+    this.sock.on("close", () => ((this.sockClosed = true), this.wake()));
+    this.sock.on("error", () => {});
+    if (plan instanceof Uint8Array) this.sock.write(plan);
+    else this.sock.write(encodePlan(plan));
+  }
+
+  private wake() {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Resolves with the first report of that kind (or any ERROR), after timeoutMs fails. */
+  async next(kind: Report["kind"], timeoutMs = 15_000): Promise<Report> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const r = this.reports.find((x) => x.kind === kind || x.kind === "ERROR");
+      if (r) return r;
+      if (this.sockClosed) throw new Error(`socket closed before ${kind}; reports ${JSON.stringify(this.reports)} stderr ${this.stderr}`);
+      if (Date.now() > end) throw new Error(`timed out waiting for ${kind}; reports ${JSON.stringify(this.reports)}`);
+      await new Promise<void>((res) => {
+        const t = setTimeout(res, 50);
+        this.waiters.push(() => (clearTimeout(t), res()));
+      });
+    }
+  }
+
+  get pid(): number {
+    const r = this.reports.find((x) => x.kind === "PID");
+    if (!r || r.kind !== "PID") throw new Error("no PID report");
+    return r.pid;
+  }
+
+  /** Waits for the executor to exit and for stdout/stderr to drain. */
+  async finish(timeoutMs = 20_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const t = setTimeout(() => this.kill(), timeoutMs);
+    const r = await this.exited;
+    await Promise.all([this.child.stdout, this.child.stderr].map((s) => (s && !s.readableEnded ? new Promise((res) => s.once("close", res)) : null)));
+    clearTimeout(t);
+    return r;
+  }
+
+  closeSocket() {
+    this.sock.destroy();
+  }
+
+  kill() {
+    const pid = this.reports.find((x) => x.kind === "PID") as { pid: number } | undefined;
+    if (pid) tryKill(pid.pid, "SIGKILL");
+    this.child.kill("SIGKILL");
+  }
+}
+
+const live = new Set<Executor>();
+/** Every container init seen, so a failed test leaves none behind (detached ones included). */
+const inits = new Set<number>();
+const rootfses: string[] = [];
+
+function tryKill(pid: number, sig: NodeJS.Signals) {
+  try {
+    process.kill(pid, sig);
+  } catch { /* gone */ }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A zombie still answers kill(0): look at its state.
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+async function until(cond: () => boolean, what: string, timeoutMs = 10_000) {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function rootfs(): string {
+  const r = makeRootfs();
+  rootfses.push(r);
+  return r;
+}
+
+/** Runs a plan in mode wait to the end; returns reports, output and exit. */
+async function run(plan: Plan, opts?: ConstructorParameters<typeof Executor>[1]) {
+  const ex = new Executor(plan, opts);
+  const exit = await ex.finish();
+  return { ex, exit, reports: ex.reports, stdout: ex.stdout, stderr: ex.stderr };
+}
+
+const kinds = (rs: Report[]) => rs.map((r) => r.kind);
+
+describe.skipIf(!isRoot)("rt-exec", () => {
+  let hostNs: Record<string, string>;
+  beforeAll(() => {
+    for (const f of [EXEC, PROBE]) if (!fs.existsSync(f)) throw new Error(`${f} is missing: run make -C native`);
+    hostNs = Object.fromEntries(fs.readdirSync("/proc/self/ns").map((n) => [n, fs.readlinkSync(`/proc/self/ns/${n}`)]));
+  });
+  afterEach(() => {
+    for (const ex of live) ex.kill();
+    for (const pid of inits) {
+      // Only if the pid is still one of ours (the executor's memfd, or the probe).
+      let comm = "";
+      try {
+        comm = fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+      } catch { /* gone */ }
+      if (comm === "memfd:rt-exec" || comm === "probe") tryKill(pid, "SIGKILL");
+    }
+    inits.clear();
+  });
+  afterAll(() => {
+    for (const r of rootfses) fs.rmSync(r, { recursive: true, force: true });
+  });
+
+  it("runs a container in new namespaces with proc, pivot_root and the process attributes of the plan", async () => {
+    const root = rootfs();
+    const plan = containerPlan(root, {
+      clone: ALL_BUT_USER,
+      mounts: [op(Op.MOUNT, "tmpfs", "/tmp", "tmpfs", MS.NOSUID | MS.NODEV, "mode=1777,size=1m", "", root)],
+      post: [
+        op(Op.RLIMIT, RLIMIT_NOFILE, 1000, 2000),
+        op(Op.UMASK, 0o027),
+        op(Op.SETGROUPS_IDS, 10, 20),
+        op(Op.SETGID, 1234),
+        op(Op.SETUID, 4321),
+        op(Op.NO_NEW_PRIVS),
+        op(Op.CHDIR, "/tmp"),
+      ],
+      env: ["PATH=/bin", "FOO=bar baz"],
+      args: ["probe", "report"],
+    });
+    // The UTS names and oom_score_adj come first in the init, right after CLONE.
+    const at = plan.findIndex((p) => p.op === Op.CLONE) + 1;
+    plan.splice(at, 0, op(Op.SETHOSTNAME, "rt-test-host"), op(Op.SETDOMAINNAME, "rt-test-domain"), op(Op.OOM_SCORE_ADJ, 123));
+
+    // fd 4 is an inherited fd that is not preserved: CLOSE_FDS 3 must close it.
+    const { reports, stdout, stderr, exit } = await run(plan, { stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"] });
+    expect(kinds(reports), stderr).toEqual(["PID", "READY", "EXIT"]);
+    expect(reports[2]).toEqual({ kind: "EXIT", status: 0 });
+    expect(exit.code).toBe(0);
+    const r = JSON.parse(stdout);
+    expect(r.hostname).toBe("rt-test-host");
+    expect(r.domainname).toBe("rt-test-domain");
+    expect(r.pid).toBe(1);
+    expect(r.ppid).toBe(0);
+    for (const ns of ["pid", "mnt", "uts", "ipc", "net"]) expect(r.ns[ns], ns).not.toBe(hostNs[ns]);
+    expect(r.ns.user).toBe(hostNs.user);
+    expect([r.uid, r.euid, r.gid, r.egid]).toEqual([4321, 4321, 1234, 1234]);
+    expect(r.groups).toEqual([10, 20]);
+    expect(r.rlimits.RLIMIT_NOFILE).toEqual([1000, 2000]);
+    expect(r.umask).toBe(0o027);
+    expect(r.cwd).toBe("/tmp");
+    expect(r.env).toEqual(["PATH=/bin", "FOO=bar baz"]);
+    expect(r.no_new_privs).toBe(1);
+    expect(r.oom_score_adj).toBe(123);
+    expect(r.exe).toBe("/bin/probe");
+    expect(r.fds).toEqual([0, 1, 2]);
+    // Its own /proc and the tmpfs, at the paths inside the new root.
+    const mounts = (r.mountinfo as string).trim().split("\n").map((l) => l.split(" "));
+    const fstype = (p: string) => mounts.filter((m) => m[4] === p).map((m) => m[m.indexOf("-") + 1]).at(-1);
+    expect(fstype("/proc")).toBe("proc");
+    expect(fstype("/tmp")).toBe("tmpfs");
+    // The host's mounts are gone after pivot_root: only "/" and what the plan mounted.
+    expect(mounts.map((m) => m[4]).sort()).toEqual(["/", "/proc", "/tmp"]);
+  });
+
+  it("keeps preserved fds 3..first-1 and closes every other inherited fd", async () => {
+    const root = rootfs();
+    // fd 3: preserved; fd 4: the sync socket; fd 5: inherited, not preserved.
+    const plan = containerPlan(root, { args: ["/bin/probe", "ls-fds"], closeFrom: 4 });
+    const { reports, stdout, stderr } = await run(plan, { syncIndex: 4, stdio: ["ignore", "pipe", "pipe", "pipe", "pipe", "pipe"] });
+    expect(kinds(reports), stderr).toEqual(["PID", "READY", "EXIT"]);
+    expect(JSON.parse(stdout)).toEqual([0, 1, 2, 3]);
+  });
+
+  it("reports ERROR at the MOUNT op for a missing target without create, and leaves no child", async () => {
+    const root = rootfs();
+    const plan = containerPlan(root, {
+      mounts: [op(Op.MOUNT, "tmpfs", "/no/such/dir", "tmpfs", 0, "", "", root)],
+      args: ["/bin/probe", "true"],
+    });
+    const idx = plan.findIndex((p) => p.op === Op.MOUNT && p.args[1] === "/no/such/dir");
+    const { reports, exit } = await run(plan);
+    expect(kinds(reports)).toEqual(["PID", "ERROR"]);
+    const e = reports[1] as Extract<Report, { kind: "ERROR" }>;
+    expect(e.op).toBe(idx);
+    expect(e.errno).toBe(ENOENT);
+    expect(e.message).toContain("/no/such/dir");
+    expect(e.message).toContain("No such file or directory");
+    expect(exit.code).toBe(1);
+    expect(alive((reports[0] as { pid: number }).pid)).toBe(false);
+  });
+
+  it("creates a missing mount target with create=dir", async () => {
+    const root = rootfs();
+    const plan = containerPlan(root, {
+      mounts: [op(Op.MOUNT, "made", "/a/b/c", "tmpfs", 0, "size=1m", "dir", root)],
+      args: ["/bin/probe", "report"],
+    });
+    const { reports, stdout, stderr } = await run(plan);
+    expect(kinds(reports), stderr).toEqual(["PID", "READY", "EXIT"]);
+    expect(JSON.parse(stdout).mountinfo).toMatch(/ \/a\/b\/c .* - tmpfs made /);
+    expect(fs.statSync(path.join(root, "a/b/c")).mode & 0o777).toBe(0o755);
+  });
+
+  it("bind-mounts a host file onto a created file target, source opened first", async () => {
+    const root = rootfs();
+    const src = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rt-exec-src-")), "hello.txt");
+    fs.writeFileSync(src, "hello from the host\n");
+    const plan = containerPlan(root, {
+      mounts: [
+        op(Op.MOUNT, src, "/etc/hello", "", MS.BIND, "", "file", root),
+        op(Op.MOUNT, "", "/etc/hello", "", MS.REMOUNT | MS.BIND | MS.RDONLY, "", "", root),
+      ],
+      args: ["/bin/probe", "cat", "/etc/hello"],
+    });
+    const { reports, stdout, stderr } = await run(plan);
+    expect(kinds(reports), stderr).toEqual(["PID", "READY", "EXIT"]);
+    expect(stdout).toBe("hello from the host\n");
+    fs.rmSync(path.dirname(src), { recursive: true, force: true });
+  });
+
+  it("reports ERROR at WAIT_START for a program that is missing or not executable", async () => {
+    const root = rootfs();
+    fs.writeFileSync(path.join(root, "bin/notexec"), "#!/bin/probe\n", { mode: 0o644 });
+    for (const [args, errno] of [[["no-such-program"], ENOENT], [["/bin/nope"], ENOENT], [["notexec"], EACCES], [["/bin/notexec"], EACCES]] as const) {
+      const plan = containerPlan(root, { args: [...args] });
+      const idx = plan.findIndex((p) => p.op === Op.WAIT_START);
+      const { reports, exit } = await run(plan);
+      expect(kinds(reports), args[0]).toEqual(["PID", "ERROR"]);
+      const e = reports[1] as Extract<Report, { kind: "ERROR" }>;
+      expect([e.op, e.errno], e.message).toEqual([idx, errno]);
+      expect(e.message).toContain(args[0]);
+      expect(exit.code).toBe(1);
+    }
+  });
+
+  it("keeps a mount target that is a symlink out of the host: it resolves inside the rootfs", async () => {
+    const root = rootfs();
+    const marker = `rt-escape-${process.pid}-${Date.now()}`;
+    fs.symlinkSync("/../../etc", path.join(root, "escape-abs"));
+    fs.mkdirSync(path.join(root, "var"));
+    fs.symlinkSync("../../../../../../var", path.join(root, "escape-rel"));
+    const plan = containerPlan(root, {
+      mounts: [
+        op(Op.MOUNT, "escapetest", "/escape-abs", "tmpfs", 0, "size=1m", "dir", root),
+        // Creating through the symlink must create inside the rootfs, not in the host's /etc.
+        op(Op.MOUNT, "escapetest2", `/escape-rel/${marker}/sub`, "tmpfs", 0, "size=1m", "dir", root),
+      ],
+      args: ["/bin/probe", "report"],
+    });
+    const { reports, stdout, stderr } = await run(plan);
+    expect(kinds(reports), stderr).toEqual(["PID", "READY", "EXIT"]);
+    expect(fs.existsSync(`/var/${marker}`)).toBe(false);
+    expect(fs.existsSync(path.join(root, "var", marker, "sub"))).toBe(true);
+    // Inside, the tmpfs sits on the rootfs's /etc (it would be missing had it gone to the host's).
+    const mi = JSON.parse(stdout).mountinfo as string;
+    expect(mi).toMatch(/ \/etc .* - tmpfs escapetest /);
+    expect(mi).toMatch(new RegExp(` /var/${marker}/sub .* - tmpfs escapetest2 `));
+  });
+
+  it("runs from a sealed memfd: /proc/<pid>/exe of the waiting init cannot be written", async () => {
+    const root = rootfs();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rt-exec-fifo-"));
+    const fifo = path.join(dir, "exec.fifo");
+    const ex = new Executor(containerPlan(root, { pre: [op(Op.OPEN_FIFO, fifo)], args: ["/bin/probe", "true"] }));
+    expect((await ex.next("READY")).kind).toBe("READY");
+    for (const pid of [ex.pid, ex.child.pid!]) {
+      expect(fs.readlinkSync(`/proc/${pid}/exe`)).toMatch(/^\/memfd:rt-exec/);
+      expect(() => fs.openSync(`/proc/${pid}/exe`, "r+")).toThrow();
+      expect(() => fs.openSync(`/proc/${pid}/exe`, fs.constants.O_WRONLY)).toThrow();
+    }
+    // The CVE-2019-5736 move: hold the exe open, let the process go, then write through it.
+    const held = fs.openSync(`/proc/${ex.pid}/exe`, "r");
+    const before = fs.readFileSync(EXEC);
+    fs.writeFileSync(fifo, "x");
+    await ex.next("EXIT");
+    expect(ex.reports.at(-1)).toEqual({ kind: "EXIT", status: 0 });
+    expect(() => {
+      const w = fs.openSync(`/proc/self/fd/${held}`, "r+");
+      try {
+        fs.writeSync(w, "overwritten");
+      } finally {
+        fs.closeSync(w);
+      }
+    }).toThrow(/EPERM|ETXTBSY|EACCES/);
+    fs.closeSync(held);
+    expect(fs.readFileSync(EXEC).equals(before)).toBe(true);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("mode wait reports EXIT with the exit code, or 128+signal", async () => {
+    const root = rootfs();
+    const { reports, exit } = await run(containerPlan(root, { args: ["/bin/probe", "exit", "7"] }));
+    expect(kinds(reports)).toEqual(["PID", "READY", "EXIT"]);
+    expect(reports[2]).toEqual({ kind: "EXIT", status: 7 });
+    expect(exit.code).toBe(7);
+
+    // rt stops listening after READY (src/process/executor.ts): EXIT then meets a
+    // closed socket, and the executor must still exit with the status.
+    const quiet = new Executor(containerPlan(root, { args: ["/bin/probe", "exit", "5"] }));
+    await quiet.next("READY");
+    quiet.closeSocket();
+    expect(await quiet.finish()).toEqual({ code: 5, signal: null });
+
+    const ex = new Executor(containerPlan(root, { args: ["/bin/probe", "sleep", "30"] }));
+    await ex.next("READY");
+    process.kill(ex.pid, "SIGKILL");
+    expect(await ex.next("EXIT")).toEqual({ kind: "EXIT", status: 137 });
+    expect((await ex.finish()).code).toBe(137);
+  });
+
+  it("blocks the init on the exec fifo until a byte arrives, then runs the program", async () => {
+    const root = rootfs();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rt-exec-fifo-"));
+    const fifo = path.join(dir, "exec.fifo");
+    const started = path.join(root, "tmp/started");
+    const ex = new Executor(containerPlan(root, { pre: [op(Op.OPEN_FIFO, fifo)], args: ["/bin/probe", "write", "/tmp/started", "yes"] }));
+    await ex.next("READY");
+    expect(fs.statSync(fifo).isFIFO()).toBe(true);
+    // While it waits, the init holds its stdio and the fifo, nothing of the host
+    // (no /proc, no sync socket, no pipes to the executor).
+    const held = fs.readdirSync(`/proc/${ex.pid}/fd`).map(Number).filter((fd) => fd > 2);
+    expect(held.map((fd) => fs.readlinkSync(`/proc/${ex.pid}/fd/${fd}`))).toEqual([fifo]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fs.existsSync(started)).toBe(false);
+    expect(alive(ex.pid)).toBe(true);
+    fs.writeFileSync(fifo, "x");
+    expect(await ex.next("EXIT")).toEqual({ kind: "EXIT", status: 0 });
+    expect(fs.readFileSync(started, "utf8")).toBe("yes");
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a created (waiting) init ends on SIGTERM with 128+15", async () => {
+    const root = rootfs();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rt-exec-fifo-"));
+    const ex = new Executor(containerPlan(root, { pre: [op(Op.OPEN_FIFO, path.join(dir, "f"))], args: ["/bin/probe", "true"] }));
+    await ex.next("READY");
+    process.kill(ex.pid, "SIGTERM");
+    expect(await ex.next("EXIT")).toEqual({ kind: "EXIT", status: 143 });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("mode detach exits 0 after READY and leaves the init waiting for start", async () => {
+    const root = rootfs();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rt-exec-fifo-"));
+    const fifo = path.join(dir, "exec.fifo");
+    const ex = new Executor(containerPlan(root, { mode: "detach", pre: [op(Op.OPEN_FIFO, fifo)], args: ["/bin/probe", "write", "/tmp/ran", "ok"] }), {
+      stdio: ["ignore", "ignore", "ignore", "pipe"],
+    });
+    await ex.next("READY");
+    expect((await ex.finish()).code).toBe(0);
+    const pid = ex.pid;
+    expect(alive(pid)).toBe(true);
+    fs.writeFileSync(fifo, "x");
+    await until(() => fs.existsSync(path.join(root, "tmp/ran")), "the detached init to run");
+    await until(() => !alive(pid), "the detached init to exit");
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("makes device nodes and /dev symlinks, masks and read-only paths after pivot_root", async () => {
+    const root = rootfs();
+    fs.mkdirSync(path.join(root, "masked"));
+    fs.writeFileSync(path.join(root, "masked/secret"), "s");
+    fs.writeFileSync(path.join(root, "dev/null"), "a regular file the image shipped");
+    const plan = containerPlan(root, {
+      post: [
+        op(Op.MKNOD, "/dev/null", "c", 1, 3, 0o666, 0, 0),
+        op(Op.MKNOD, "/dev/sub/zero", "c", 1, 5, 0o640, 12, 34),
+        op(Op.SYMLINK, "/proc/self/fd", "/dev/fd"),
+        op(Op.SYMLINK, "/proc/self/fd", "/dev/fd"), // EEXIST is fine
+        op(Op.MASK, "/masked"),
+        op(Op.MASK, "/proc/keys"),
+        op(Op.MASK, "/does/not/exist"),
+        op(Op.READONLY, "/proc/sys"),
+        op(Op.READONLY, "/does/not/exist"),
+        op(Op.REMOUNT_RO, "/"),
+      ],
+      args: ["/bin/probe", "report"],
+    });
+    const { reports, stdout, stderr } = await run(plan);
+    expect(kinds(reports), stderr).toEqual(["PID", "READY", "EXIT"]);
+    const nul = fs.statSync(path.join(root, "dev/null"));
+    expect(nul.isCharacterDevice()).toBe(true);
+    expect([nul.rdev, nul.mode & 0o7777]).toEqual([(1 << 8) | 3, 0o666]);
+    const zero = fs.statSync(path.join(root, "dev/sub/zero"));
+    expect([zero.isCharacterDevice(), zero.mode & 0o7777, zero.uid, zero.gid]).toEqual([true, 0o640, 12, 34]);
+    expect(fs.readlinkSync(path.join(root, "dev/fd"))).toBe("/proc/self/fd");
+    const mounts = (JSON.parse(stdout).mountinfo as string).trim().split("\n").map((l) => l.split(" "));
+    const opts = (p: string) => mounts.filter((m) => m[4] === p).at(-1)?.[5].split(",");
+    expect(opts("/")).toContain("ro");
+    expect(opts("/masked")).toContain("ro");
+    expect(opts("/proc/sys")).toEqual(expect.arrayContaining(["ro", "nosuid", "nodev", "noexec"]));
+    expect(opts("/proc/keys")).toBeTruthy();
+  });
+
+  it("MOVE_ROOT instead of pivot_root, PROPAGATE on a mount, SYSCTL in the new net namespace", async () => {
+    const root = rootfs();
+    const plan = containerPlan(root, {
+      mounts: [
+        op(Op.MOUNT, "shared-tmp", "/tmp", "tmpfs", 0, "size=1m", "", root),
+        op(Op.PROPAGATE, "/tmp", MS.REC | (1 << 20) /* MS_SHARED */, root),
+      ],
+      post: [op(Op.SYSCTL, "net.ipv4.ip_forward", "1")],
+      args: ["/bin/probe", "report"],
+    });
+    plan.splice(plan.findIndex((p) => p.op === Op.PIVOT_ROOT), 1, op(Op.MOVE_ROOT, root));
+    const { reports, stdout, stderr } = await run(plan);
+    expect(kinds(reports), stderr).toEqual(["PID", "READY", "EXIT"]);
+    const r = JSON.parse(stdout);
+    expect(r.mountinfo).toMatch(/ \/tmp [^\n]* shared:\d+ [^\n]*- tmpfs shared-tmp /);
+    const hostFwd = fs.readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8");
+    const { stdout: fwd } = await run(containerPlan(root, { post: [op(Op.SYSCTL, "net.ipv4.ip_forward", "1")], args: ["/bin/probe", "cat", "/proc/sys/net/ipv4/ip_forward"] }));
+    expect(fwd).toBe("1\n");
+    expect(fs.readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8")).toBe(hostFwd); // the host's own net namespace untouched
+  });
+
+  it("gives the init a pty from its own devpts and sends the master to the console socket", async () => {
+    const root = rootfs();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rt-exec-console-"));
+    const sock = path.join(dir, "console.sock");
+    const server = spawn(PROBE, ["console-server", sock], { stdio: ["ignore", "pipe", "inherit"] });
+    let console = "";
+    server.stdout!.on("data", (d: Buffer) => (console += d.toString()));
+    const serverDone = new Promise((r) => server.on("close", r));
+    try {
+      await until(() => fs.existsSync(sock), "the console socket");
+      const plan = containerPlan(root, {
+        pre: [op(Op.CONSOLE, sock)],
+        mounts: [op(Op.MOUNT, "devpts", "/dev/pts", "devpts", MS.NOSUID | MS.NOEXEC, "newinstance,ptmxmode=0666,mode=0620", "dir", root)],
+        post: [op(Op.SYMLINK, "pts/ptmx", "/dev/ptmx"), op(Op.CONSOLE_SETUP)],
+        args: ["/bin/probe", "report"],
+      });
+      const { reports, stdout, stderr } = await run(plan);
+      expect(kinds(reports), stderr).toEqual(["PID", "READY", "EXIT"]);
+      expect(stdout).toBe(""); // it all went to the terminal
+      await serverDone;
+      expect(console).toMatch(/^PTY \/dev\/pts\/0\n/);
+      const r = JSON.parse(console.slice(console.indexOf("{")));
+      expect(r.stdin_isatty).toBe(true);
+    } finally {
+      server.kill("SIGKILL");
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("maps ids into a new user namespace before the init goes on", async () => {
+    const root = rootfs();
+    const plan = containerPlan(root, {
+      clone: ALL_BUT_USER | CLONE_NEW.user,
+      pre: [op(Op.UID_MAP, "0 100000 65536\n"), op(Op.SETGROUPS, "deny"), op(Op.GID_MAP, "0 200000 65536\n")],
+      // The init keeps the host ids it was cloned with until it sets the mapped ones.
+      post: [op(Op.SETGID, 0), op(Op.SETUID, 0)],
+      args: ["/bin/probe", "report"],
+    });
+    const { reports, stdout, stderr } = await run(plan);
+    expect(kinds(reports), stderr).toEqual(["PID", "READY", "EXIT"]);
+    const r = JSON.parse(stdout);
+    expect([r.uid, r.gid]).toEqual([0, 0]);
+    expect(r.ns.user).not.toBe(hostNs.user);
+    expect(r.pid).toBe(1);
+  });
+
+  it("reports ERROR at the UID_MAP op for a map the kernel refuses", async () => {
+    const root = rootfs();
+    const plan = containerPlan(root, {
+      clone: ALL_BUT_USER | CLONE_NEW.user,
+      pre: [op(Op.UID_MAP, "0 100000 65536\n0 100000 65536\n")],
+      args: ["/bin/probe", "true"],
+    });
+    const { reports, exit } = await run(plan);
+    expect(kinds(reports)).toEqual(["ERROR"]);
+    expect(reports[0]).toMatchObject({ kind: "ERROR", op: 1, errno: EINVAL });
+    expect((reports[0] as { message: string }).message).toContain("uid_map");
+    expect(exit.code).toBe(1);
+  });
+
+  describe("refuses a malformed plan before running any op", () => {
+    const enc = new TextEncoder();
+    const u32 = (n: number) => {
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setUint32(0, n, true);
+      return b;
+    };
+    const cat = (...parts: Uint8Array[]) => {
+      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let off = 0;
+      for (const p of parts) out.set(p, (off += p.length) - p.length);
+      return out;
+    };
+    const firstError = async (plan: Plan | Uint8Array) => {
+      const { reports, exit } = await run(plan as Plan);
+      expect(exit.code).toBe(1);
+      expect(kinds(reports)).toEqual(["ERROR"]);
+      return reports[0] as Extract<Report, { kind: "ERROR" }>;
+    };
+
+    it("bad magic", async () => {
+      const e = await firstError(cat(enc.encode("RTPLAN02"), u32(0), u32(0)));
+      expect([e.op, e.errno]).toEqual([-1, EINVAL]);
+      expect(e.message).toContain("magic");
+    });
+
+    it("more than 4096 args in an op", async () => {
+      const e = await firstError(cat(enc.encode("RTPLAN01"), u32(Op.ARGS), u32(4097)));
+      expect([e.op, e.errno]).toEqual([-1, EINVAL]);
+    });
+
+    it("an arg longer than the 4 MiB plan", async () => {
+      const e = await firstError(cat(enc.encode("RTPLAN01"), u32(Op.ENV), u32(1), u32(5 << 20)));
+      expect([e.op, e.errno]).toEqual([-1, EINVAL]);
+      expect(e.message).toContain("larger than");
+    });
+
+    it("a truncated plan whose sender hangs up", async () => {
+      const ex = new Executor(cat(enc.encode("RTPLAN01"), u32(Op.MODE)));
+      setTimeout(() => ex.closeSocket(), 100);
+      expect((await ex.finish()).code).toBe(1);
+    });
+
+    it("a child op before CLONE, a non-decimal number, a wrong arg count", async () => {
+      const root = rootfs();
+      let e = await firstError([op(Op.SETHOSTNAME, "x"), ...containerPlan(root, { args: ["/bin/probe", "true"] })]);
+      expect([e.op, e.errno]).toEqual([0, EINVAL]);
+      e = await firstError(containerPlan(root, { clone: " 1" as unknown as number, args: ["/bin/probe", "true"] }));
+      expect([e.op, e.errno]).toEqual([1, EINVAL]);
+      e = await firstError(containerPlan(root, { clone: 0x100 /* CLONE_VM */, args: ["/bin/probe", "true"] }));
+      expect([e.op, e.errno]).toEqual([1, EINVAL]);
+      const bad = containerPlan(root, { args: ["/bin/probe", "true"] });
+      bad.splice(3, 0, op(Op.MOUNT, "a", "b"));
+      e = await firstError(bad);
+      expect([e.op, e.errno]).toEqual([3, EINVAL]);
+      expect(e.message).toContain("MOUNT");
+    });
+  });
+});
