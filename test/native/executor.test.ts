@@ -434,8 +434,11 @@ describe.skipIf(!isRoot)("rt-exec", () => {
     expect(fs.statSync(fifo).isFIFO()).toBe(true);
     // While it waits, the init holds its stdio and the fifo, nothing of the host
     // (no /proc, no sync socket, no pipes to the executor).
-    const held = fs.readdirSync(`/proc/${ex.pid}/fd`).map(Number).filter((fd) => fd > 2);
-    expect(held.map((fd) => fs.readlinkSync(`/proc/${ex.pid}/fd/${fd}`))).toEqual([fifo]);
+    // The init closes its report pipe right after reporting, so READY can reach
+    // us a moment before that close: poll briefly rather than race it.
+    const heldFds = () => fs.readdirSync(`/proc/${ex.pid}/fd`).map(Number).filter((fd) => fd > 2).map((fd) => fs.readlinkSync(`/proc/${ex.pid}/fd/${fd}`));
+    for (let i = 0; i < 200 && heldFds().length !== 1; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(heldFds()).toEqual([fifo]);
     await new Promise((r) => setTimeout(r, 300));
     expect(fs.existsSync(started)).toBe(false);
     expect(alive(ex.pid)).toBe(true);
