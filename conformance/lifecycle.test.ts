@@ -272,6 +272,34 @@ describe("command-line interface", () => {
     rt(root, ["delete", "--force", id]);
   });
 
+  it("create: --preserve-fds N passes fds 3 … 2+N", async () => {
+    const dir = tmpDir();
+    const out = path.join(dir, "out");
+    const bundle = makeBundle(testSpec(["/bin/probe", "report"]));
+    const id = uniqueId();
+    const extra = fs.openSync(path.join(dir, "extra"), "w");
+    const outFd = fs.openSync(out, "w");
+    const r = spawnSync(RT, ["--root", root, "create", "--preserve-fds", "1", "--bundle", bundle, id], { stdio: ["ignore", outFd, "ignore", extra] });
+    fs.closeSync(extra); fs.closeSync(outFd);
+    expect(r.status).toBe(0);
+    expect(rt(root, ["start", id]).code).toBe(0);
+    await waitFor(() => fs.readFileSync(out, "utf8").includes("\n"), 5000, "report");
+    expect(JSON.parse(fs.readFileSync(out, "utf8")).fds).toEqual([0, 1, 2, 3]);
+    rt(root, ["delete", "--force", id]);
+  });
+
+  it("--log with --log-format json records errors as JSON lines", () => {
+    const log = path.join(tmpDir(), "rt.log");
+    const r = rt(root, ["--log", log, "--log-format", "json", "state", "missing-one"]);
+    expect(r.code).not.toBe(0);
+    const line = JSON.parse(fs.readFileSync(log, "utf8").trim().split("\n").pop()!);
+    expect(line).toMatchObject({ level: "error", msg: 'container "missing-one" does not exist' });
+    expect(Date.parse(line.time)).not.toBeNaN();
+    const bad = rt(root, ["--log-format", "yaml", "state", "x"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("--log-format: must be text or json");
+  });
+
   it("--version prints the rt and spec versions", () => {
     const r = rt(root, ["--version"]);
     expect(r.code).toBe(0);

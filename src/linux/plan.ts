@@ -72,9 +72,13 @@ export function buildPlan(input: PlanInput): Plan {
   add(Op.MAKE_ROOT_PRIVATE, "linux.rootfsPropagation", rootFlags);
   add(Op.BIND_ROOTFS, "root.path", input.rootfs);
 
-  (spec.mounts ?? []).forEach((m, i) => planMount(plan, m, i, input));
+  const propagations: Plan = [];
+  (spec.mounts ?? []).forEach((m, i) => planMount(plan, propagations, m, i, input));
 
   add(input.noPivot ? Op.MOVE_ROOT : Op.PIVOT_ROOT, "root.path", input.rootfs);
+  // Per-mount propagation goes after pivot_root: detaching the old root makes
+  // the tree below it a slave, which would undo a "shared" set earlier.
+  plan.push(...propagations);
 
   for (const d of resolveDevices(spec.linux?.devices)) {
     add(Op.MKNOD, d.field, d.path, d.type, d.major, d.minor, d.mode, d.uid, d.gid);
@@ -107,7 +111,7 @@ export function buildPlan(input: PlanInput): Plan {
   return plan;
 }
 
-function planMount(plan: Plan, m: Mount, i: number, input: PlanInput): void {
+function planMount(plan: Plan, propagations: Plan, m: Mount, i: number, input: PlanInput): void {
   const field = `mounts[${i}] (${m.destination})`;
   const opts = parseMountOptions(m.options, m.type, `mounts[${i}]`);
   const target = m.destination;
@@ -132,7 +136,7 @@ function planMount(plan: Plan, m: Mount, i: number, input: PlanInput): void {
   } else {
     plan.push({ op: Op.MOUNT, field, args: [m.source ?? type, target, type, opts.flags, opts.data, "dir", input.rootfs] });
   }
-  if (opts.propagation) plan.push({ op: Op.PROPAGATE, field, args: [target, opts.propagation, input.rootfs] });
+  if (opts.propagation) propagations.push({ op: Op.PROPAGATE, field, args: [target, opts.propagation, "/"] });
 }
 
 function idMap(maps: { containerID: number; hostID: number; size: number }[]): string {

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Spec } from "../../src/spec/types.ts";
-import { cleanupRoot, makeBundle, rt, rtDetached, stateRoot, testSpec, tmpDir, uniqueId } from "../helpers.ts";
+import { HAS_BUSYBOX, cleanupRoot, makeBundle, rt, rtDetached, stateRoot, testSpec, tmpDir, uniqueId } from "../helpers.ts";
 
 const root = stateRoot();
 afterAll(() => cleanupRoot(root));
@@ -120,6 +120,33 @@ describe("the container as configured", () => {
     expect(mountOf(r.mountinfo, "/proc/keys")).toBeDefined();
     expect(mountOf(r.mountinfo, "/sys/firmware")!.type).toBe("tmpfs");
     expect(mountOf(r.mountinfo, "/proc/sys")!.opts).toContain("ro");
+  });
+
+  it.runIf(HAS_BUSYBOX)("has the default devices and the /dev symlinks", () => {
+    const script = "stat -c '%n %F %t:%T %a' /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty; for l in fd stdin stdout stderr ptmx; do readlink /dev/$l; done";
+    const r = rt(root, ["run", "--bundle", makeBundle(testSpec(["/bin/sh", "-c", script])), uniqueId()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split("\n").filter(Boolean)).toEqual([
+      "/dev/null character special file 1:3 666",
+      "/dev/zero character special file 1:5 666",
+      "/dev/full character special file 1:7 666",
+      "/dev/random character special file 1:8 666",
+      "/dev/urandom character special file 1:9 666",
+      "/dev/tty character special file 5:0 666",
+      "/proc/self/fd", "/proc/self/fd/0", "/proc/self/fd/1", "/proc/self/fd/2", "pts/ptmx",
+    ]);
+  });
+
+  it("applies rootfsPropagation and per-mount propagation", () => {
+    const dir = tmpDir();
+    const r = report((s) => {
+      s.linux!.rootfsPropagation = "private";
+      s.mounts!.push({ destination: "/shared", source: dir, options: ["rbind", "rshared"] });
+    });
+    const line = r.mountinfo.split("\n").find((l) => l.split(" ")[4] === "/shared")!;
+    expect(line).toMatch(/ shared:\d+/);
+    const rootLine = r.mountinfo.split("\n").find((l) => l.split(" ")[4] === "/")!;
+    expect(rootLine).not.toMatch(/ shared:| master:/);
   });
 
   it("passes no host file descriptor beyond stdio", () => {

@@ -57,6 +57,9 @@ describe("buildPlan", () => {
     const plan = buildPlan(input((s) => { s.mounts = [{ destination: "/data", source: "/tmp", options: ["rbind", "ro", "rprivate"] }]; }));
     const m = plan.filter((o) => o.field === "mounts[0] (/data)");
     expect(m.map((o) => o.op)).toEqual([Op.MOUNT, Op.MOUNT, Op.PROPAGATE]);
+    // propagation is set after pivot_root, resolved in the new root
+    expect(plan.indexOf(m[2])).toBeGreaterThan(plan.findIndex((o) => o.op === Op.PIVOT_ROOT));
+    expect(m[2].args[2]).toBe("/");
     expect(m[0].args.slice(0, 6)).toEqual(["/tmp", "/data", "", MS.BIND | MS.REC, "", "dir"]);
     expect(m[1].args[3]).toBe(MS.REMOUNT | MS.BIND | MS.RDONLY);
     expect(m[2].args[1]).toBe(MS.PRIVATE | MS.REC);
