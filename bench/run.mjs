@@ -1,7 +1,7 @@
 // Times rt and runc side by side, in one run, on the same bundle and prints
 // medians and rt/runc ratios. Usage: npm run bench [-- --runs N]
 // Results also go to bench/results/latest.json for later comparison.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -53,34 +53,117 @@ function time(bin, args) {
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 let seq = 0;
+const stateOf = (rtm, id) => JSON.parse(spawnSync(rtm.bin, ["--root", rtm.root, "state", id], { encoding: "utf8" }).stdout || "{}").status;
+const sleepMs = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** create → start → wait for exit (polling state, as a CLI caller must) → delete. */
+function cliCycle(rtm) {
+  const id = `c${++seq}`;
+  const t0 = process.hrtime.bigint();
+  run(rtm.bin, ["--root", rtm.root, "create", "--bundle", bundle, id]);
+  run(rtm.bin, ["--root", rtm.root, "start", id]);
+  while (stateOf(rtm, id) !== "stopped") sleepMs(1);
+  run(rtm.bin, ["--root", rtm.root, "delete", id]);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+function run(bin, args) {
+  const errFd = fs.openSync(errFile, "w");
+  const r = spawnSync(bin, args, { stdio: ["ignore", "ignore", errFd] });
+  fs.closeSync(errFd);
+  if (r.status !== 0) throw new Error(`${bin} ${args.join(" ")} failed (${r.status}): ${fs.readFileSync(errFile, "utf8")}`);
+}
+
 const cases = {
   "--version": (rtm) => time(rtm.bin, ["--version"]),
   "state (running container)": (rtm) => time(rtm.bin, ["--root", rtm.root, "state", "sleeper"]),
   "run /bin/true": (rtm) => time(rtm.bin, ["--root", rtm.root, "run", "--bundle", bundle, `b${++seq}`]),
+  "engine cycle create→start→wait→delete": cliCycle,
 };
 
 // A running container for `state`.
-for (const rtm of Object.values(runtimes)) {
-  time(rtm.bin, ["--root", rtm.root, "run", "--detach", "--bundle", sleeperBundle, "sleeper"]);
-}
+for (const rtm of Object.values(runtimes)) run(rtm.bin, ["--root", rtm.root, "run", "--detach", "--bundle", sleeperBundle, "sleeper"]);
 
 const results = {};
-try {
-  for (const [name, fn] of Object.entries(cases)) {
-    const samples = { rt: [], runc: [] };
-    for (const rtm of Object.values(runtimes)) fn(rtm); // warm-up
-    for (let i = 0; i < RUNS; i++) for (const [k, rtm] of Object.entries(runtimes)) samples[k].push(fn(rtm));
-    results[name] = { rt: median(samples.rt), runc: median(samples.runc), ratio: median(samples.rt) / median(samples.runc) };
+for (const [name, fn] of Object.entries(cases)) {
+  const samples = { rt: [], runc: [] };
+  for (const rtm of Object.values(runtimes)) fn(rtm); // warm-up
+  for (let i = 0; i < RUNS; i++) for (const [k, rtm] of Object.entries(runtimes)) samples[k].push(fn(rtm));
+  results[name] = { rt: median(samples.rt), runc: median(samples.runc), ratio: median(samples.rt) / median(samples.runc) };
+}
+for (const rtm of Object.values(runtimes)) spawnSync(rtm.bin, ["--root", rtm.root, "delete", "--force", "sleeper"]);
+// --- the library API, in-process under Node, against runc's CLI cycle ---
+{
+  const { Runtime } = await import(path.join(repo, "dist/lib/index.js"));
+  const lib = new Runtime({ root: path.join(tmp, "lib-root") });
+  const libCycle = async () => {
+    const id = `l${++seq}`;
+    const t0 = process.hrtime.bigint();
+    await lib.create(id, { bundle, watch: true });
+    lib.start(id);
+    await lib.wait(id);
+    lib.delete(id);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  await libCycle();
+  const samples = [];
+  for (let i = 0; i < RUNS; i++) samples.push(await libCycle());
+  const runcCycle = results["engine cycle create→start→wait→delete"].runc;
+  results["engine cycle, rt library API vs runc CLI"] = { rt: median(samples), runc: runcCycle, ratio: median(samples) / runcCycle };
+}
+
+// --- 50 containers created and started concurrently, then deleted ---
+const spawnAsync = (bin, args) => new Promise((resolve, reject) => {
+  const p = spawn(bin, args, { stdio: "ignore" });
+  p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${bin} ${args.join(" ")} exited ${code}`))));
+});
+async function concurrent(rtm, n) {
+  const ids = Array.from({ length: n }, () => `p${++seq}`);
+  const base = ["--root", rtm.root];
+  const t0 = process.hrtime.bigint();
+  await Promise.all(ids.map((id) => spawnAsync(rtm.bin, [...base, "create", "--bundle", bundle, id])));
+  await Promise.all(ids.map((id) => spawnAsync(rtm.bin, [...base, "start", id])));
+  for (const id of ids) while (stateOf(rtm, id) !== "stopped") sleepMs(1);
+  await Promise.all(ids.map((id) => spawnAsync(rtm.bin, [...base, "delete", id])));
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+{
+  const N = 50;
+  const c = { rt: await concurrent(runtimes.rt, N), runc: await concurrent(runtimes.runc, N) };
+  results[`${N} concurrent create+start, then delete (total)`] = { ...c, ratio: c.rt / c.runc };
+  const leftovers = fs.readdirSync(runtimes.rt.root).filter((d) => d !== "sleeper");
+  const cg = cgroupLeftovers();
+  if (leftovers.length || cg.length) console.error(`bench: LEAK after concurrent run: state ${leftovers.join(",")} cgroups ${cg.join(",")}`);
+}
+
+function cgroupLeftovers() {
+  const mi = fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(" - cgroup2 ")).map((l) => l.split(" ")[4]);
+  const mount = ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"].find((m) => mi.includes(m));
+  return mount ? fs.readdirSync(mount).filter((d) => /^rt-p\d+$/.test(d)) : [];
+}
+
+// --- peak RSS of `create` (GNU time's maximum resident set size) ---
+if (fs.existsSync("/usr/bin/time")) {
+  const rss = {};
+  for (const [k, rtm] of Object.entries(runtimes)) {
+    const id = `m${++seq}`;
+    const rssFile = path.join(tmp, "rss");
+    // -o: a pipe on stderr would stay open in the created container.
+    spawnSync("/usr/bin/time", ["-o", rssFile, "-f", "%M", rtm.bin, "--root", rtm.root, "create", "--bundle", sleeperBundle, id], { stdio: "ignore" });
+    rss[k] = Number(fs.readFileSync(rssFile, "utf8").trim().split("\n").pop()) / 1024;
+    spawnSync(rtm.bin, ["--root", rtm.root, "delete", "--force", id]);
   }
-} finally {
-  for (const rtm of Object.values(runtimes)) spawnSync(rtm.bin, ["--root", rtm.root, "delete", "--force", "sleeper"]);
+  results["peak RSS of create (MiB)"] = { rt: rss.rt, runc: rss.runc, ratio: rss.rt / rss.runc };
 }
 
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Linux ${os.release()}, node ${process.version}`;
 console.log(`rt vs runc (${spawnSync(runc, ["--version"], { encoding: "utf8" }).stdout.split("\n")[0]}), median of ${RUNS} runs each, ${machine}\n`);
-console.log("| command | rt (ms) | runc (ms) | rt/runc |");
+console.log("| command | rt | runc | rt/runc |");
 console.log("|---|---:|---:|---:|");
-for (const [name, r] of Object.entries(results)) console.log(`| ${name} | ${r.rt.toFixed(1)} | ${r.runc.toFixed(1)} | ${r.ratio.toFixed(2)} |`);
+for (const [name, r] of Object.entries(results)) {
+  const unit = name.includes("MiB") ? "" : " ms";
+  console.log(`| ${name} | ${r.rt.toFixed(1)}${unit} | ${r.runc.toFixed(1)}${unit} | ${r.ratio.toFixed(2)} |`);
+}
 fs.mkdirSync(path.join(repo, "bench/results"), { recursive: true });
 fs.writeFileSync(path.join(repo, "bench/results/latest.json"), JSON.stringify({ date: new Date().toISOString(), machine, runs: RUNS, results }, null, 2));
 fs.rmSync(tmp, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 // npm install / npm run build: everything a fresh clone needs, in order.
 //   1. spec-schemas/ → precompiled validators (src/bundle/generated/)
 //   2. native/       → native/build/rt-exec and native/build/probe (system cc)
-//   3. src/          → dist/rt, one Bun-compiled executable, with dist/rt-exec beside it
+//   3. src/          → dist/rt, one Bun-compiled executable, with dist/rt-exec beside it,
+//                      and dist/lib/index.js, the library for Node
 //   4. build/rootfs  → the small root filesystem the tests run containers from
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
@@ -28,4 +29,6 @@ run("make", ["-s", "-C", "native"]);
 mkdirSync(join(repo, "dist"), { recursive: true });
 run(bunPath(), ["build", "--compile", "--minify", "--bytecode", "--sourcemap=none", "src/cli/rt.ts", "--outfile", "dist/rt"]);
 copyFileSync(join(repo, "native/build/rt-exec"), join(repo, "dist/rt-exec"));
+// The library for Node services (import { Runtime } from the package).
+run(bunPath(), ["build", "--target=node", "--format=esm", "--minify-syntax", "src/index.ts", "--outfile", "dist/lib/index.js"]);
 run(process.execPath, ["scripts/make-rootfs.mjs"]);

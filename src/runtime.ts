@@ -27,6 +27,12 @@ export interface CreateOptions {
   consoleSocket?: string;
   preserveFds?: number;
   noPivot?: boolean;
+  /**
+   * Library use: keep the executor as the container's parent, so that
+   * `Created.exited` (and `wait(id)`) resolve with its exit status when it
+   * ends — no polling. The CLI's create leaves this off and exits at once.
+   */
+  watch?: boolean;
 }
 
 export interface Created {
@@ -46,8 +52,23 @@ export class Runtime {
     this.warn = opts.warn;
   }
 
-  create(id: string, opts: CreateOptions = {}): Promise<Created> {
-    return this.createInMode(id, opts, "detach");
+  /** Exit promises of containers this Runtime created with `watch`. */
+  private readonly watched = new Map<string, Promise<number>>();
+
+  async create(id: string, opts: CreateOptions = {}): Promise<Created> {
+    const created = await this.createInMode(id, opts, opts.watch ? "wait" : "detach");
+    if (opts.watch) {
+      this.watched.set(id, created.exited);
+      created.exited.finally(() => this.watched.delete(id)).catch(() => {});
+    }
+    return created;
+  }
+
+  /** Resolves with the exit status of a container created here with `watch`. */
+  wait(id: string): Promise<number> {
+    const p = this.watched.get(id);
+    if (!p) throw new RtError(`container "${id}" was not created with watch by this runtime: its exit cannot be awaited`);
+    return p;
   }
 
   private async createInMode(id: string, opts: CreateOptions, mode: "detach" | "wait", startImmediately = false): Promise<Created> {
@@ -89,7 +110,7 @@ export class Runtime {
         consoleSocket: opts.consoleSocket,
         startImmediately,
       });
-      const launched = await launch(plan, extraFds, this.debug);
+      const launched = await launch(plan, extraFds, this.debug, mode === "wait");
       pid = launched.pid;
       const stat = readProcStat(pid);
       // `run` lets the program go at once, so it may already be gone: stopped.

@@ -30,14 +30,18 @@ declare const Bun: {
   };
 };
 
-export async function launch(plan: Plan, extraFds: number, debug?: (msg: string) => void): Promise<LaunchedContainer> {
+/**
+ * @param watch the caller awaits `exited` (the executor stays the init's
+ *   parent): under Node the child then keeps the event loop alive until it exits.
+ */
+export async function launch(plan: Plan, extraFds: number, debug?: (msg: string) => void, watch = false): Promise<LaunchedContainer> {
   debug?.(`plan:\n${describePlan(plan)}`);
   const bytes = encodePlan(plan);
   const passed = Array.from({ length: extraFds }, (_, i) => 3 + i);
   const syncIndex = 3 + extraFds;
   const argv = [executorPath(), String(syncIndex)];
   const stdio = ["inherit", "inherit", "inherit", ...passed, "pipe"];
-  return typeof Bun !== "undefined" ? launchBun(plan, bytes, argv, stdio, syncIndex, debug) : launchNode(plan, bytes, argv, stdio, syncIndex, debug);
+  return typeof Bun !== "undefined" ? launchBun(plan, bytes, argv, stdio, syncIndex, debug) : launchNode(plan, bytes, argv, stdio, syncIndex, debug, watch);
 }
 
 function launchBun(plan: Plan, bytes: Uint8Array, argv: string[], stdio: unknown[], syncIndex: number, debug?: (m: string) => void): LaunchedContainer {
@@ -56,7 +60,7 @@ function launchBun(plan: Plan, bytes: Uint8Array, argv: string[], stdio: unknown
   }
 }
 
-async function launchNode(plan: Plan, bytes: Uint8Array, argv: string[], stdio: unknown[], syncIndex: number, debug?: (m: string) => void): Promise<LaunchedContainer> {
+async function launchNode(plan: Plan, bytes: Uint8Array, argv: string[], stdio: unknown[], syncIndex: number, debug: ((m: string) => void) | undefined, watch: boolean): Promise<LaunchedContainer> {
   const { spawn } = await import("node:child_process");
   const child = spawn(argv[0], argv.slice(1), { stdio: stdio as any, env: {} });
   const exited = new Promise<number>((resolve) => {
@@ -86,7 +90,7 @@ async function launchNode(plan: Plan, bytes: Uint8Array, argv: string[], stdio: 
       sock.write(bytes);
     });
     const pid = reports.finish();
-    child.unref();
+    if (!watch) child.unref();
     return { pid, exited };
   } catch (e) {
     try { child.kill("SIGKILL"); } catch { /* gone */ }
