@@ -2,17 +2,27 @@
 // arguments and calls these. Errors are RtError with a message naming the field.
 import * as fs from "node:fs";
 import { RtError, describeSysError } from "./errors.ts";
-import { loadBundle } from "./bundle/load.ts";
-import { createCgroup, destroyCgroup, removeCgroups, signalCgroup } from "./cgroups/manager.ts";
-import { resolveCgroupDir, unifiedMount } from "./cgroups/hierarchy.ts";
-import { buildPlan } from "./linux/plan.ts";
-import { launch } from "./process/executor.ts";
+import { destroyCgroup, signalCgroup } from "./cgroups/manager.ts";
 import type { State } from "./spec/types.ts";
 import { readProcStat } from "./state/proc.ts";
 import { deriveStatus, toState } from "./state/status.ts";
 import { StateStore, writeFileAtomic, type ContainerRecord } from "./state/store.ts";
 import { validateId } from "./state/id.ts";
 import { sleepMs } from "./cgroups/manager.ts";
+
+// What only create needs (the validators, the plan builder, the executor
+// driver) is loaded on first create: state, start, kill and delete never pay
+// for it. In the Bun executable these are lazily initialised modules.
+async function createDeps() {
+  const [bundle, cgroups, hierarchy, plan, executor] = await Promise.all([
+    import("./bundle/load.ts"),
+    import("./cgroups/manager.ts"),
+    import("./cgroups/hierarchy.ts"),
+    import("./linux/plan.ts"),
+    import("./process/executor.ts"),
+  ]);
+  return { loadBundle: bundle.loadBundle, createCgroup: cgroups.createCgroup, resolveCgroupDir: hierarchy.resolveCgroupDir, unifiedMount: hierarchy.unifiedMount, buildPlan: plan.buildPlan, launch: executor.launch };
+}
 
 export interface RuntimeOptions {
   /** State root (default /run/rt). */
@@ -73,6 +83,7 @@ export class Runtime {
 
   private async createInMode(id: string, opts: CreateOptions, mode: "detach" | "wait", startImmediately = false): Promise<Created> {
     validateId(id);
+    const { loadBundle, createCgroup, resolveCgroupDir, unifiedMount, buildPlan, launch } = await createDeps();
     const bundle = loadBundle(opts.bundle ?? process.cwd());
     for (const w of bundle.warnings) this.warn?.(w);
     checkTerminal(bundle.spec.process?.terminal ?? false, opts.consoleSocket);
@@ -254,4 +265,3 @@ function forwardSignals(pid: number): { stop(): void } {
   return { stop: () => handlers.forEach(([sig, h]) => process.off(sig, h)) };
 }
 
-export { removeCgroups };
