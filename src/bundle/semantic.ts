@@ -7,6 +7,7 @@
 // Errors are what runtime-spec v1.3 says a runtime MUST reject (or what the
 // kernel would refuse anyway, which runc also refuses up front). Warnings are
 // what the spec says to log, or marks deprecated, but lets through.
+import { RLIMITS } from "../linux/constants.ts";
 import * as path from "node:path";
 import type { Hook, LinuxNamespace, NamespaceType, Spec } from "../spec/types.ts";
 
@@ -16,25 +17,8 @@ export interface ValidationIssue {
   message: string;
 }
 
-/** Linux resource limits (getrlimit(2)) and their RLIMIT_* numbers. */
-export const LINUX_RLIMITS: Readonly<Record<string, number>> = Object.freeze({
-  RLIMIT_CPU: 0,
-  RLIMIT_FSIZE: 1,
-  RLIMIT_DATA: 2,
-  RLIMIT_STACK: 3,
-  RLIMIT_CORE: 4,
-  RLIMIT_RSS: 5,
-  RLIMIT_NPROC: 6,
-  RLIMIT_NOFILE: 7,
-  RLIMIT_MEMLOCK: 8,
-  RLIMIT_AS: 9,
-  RLIMIT_LOCKS: 10,
-  RLIMIT_SIGPENDING: 11,
-  RLIMIT_MSGQUEUE: 12,
-  RLIMIT_NICE: 13,
-  RLIMIT_RTPRIO: 14,
-  RLIMIT_RTTIME: 15,
-});
+/** Linux resource limits (getrlimit(2)) and their RLIMIT_* numbers: one table, in linux/constants.ts. */
+export const LINUX_RLIMITS: Readonly<Record<string, number>> = Object.freeze({ ...RLIMITS });
 export const KNOWN_RLIMITS: readonly string[] = Object.freeze(Object.keys(LINUX_RLIMITS));
 
 /** Linux capabilities (capabilities(7), <linux/capability.h>) and their numbers. */

@@ -1,8 +1,10 @@
-import { print, printErr } from "./out.ts";
+import { print } from "./out.ts";
 import type { Globals } from "./main.ts";
-import { intOption, parseCommand } from "./parse.ts";
+import { intOption, parseCommand, type ParsedCommand } from "./parse.ts";
 import { runtimeFor } from "./runtime-for.ts";
+import type { CreateOptions } from "../runtime.ts";
 
+// --no-new-keyring is accepted for runc compatibility: rt does not create session keyrings.
 export const createOptions = {
   bundle: { type: "string", short: "b" },
   "pid-file": { type: "string" },
@@ -12,19 +14,23 @@ export const createOptions = {
   "no-new-keyring": { type: "boolean" },
 } as const;
 
+/** The create options as the library takes them (shared with `run`). */
+export function toCreateOptions(values: ParsedCommand["values"]): CreateOptions {
+  return {
+    bundle: values.bundle,
+    pidFile: values["pid-file"],
+    consoleSocket: values["console-socket"],
+    preserveFds: intOption("preserve-fds", values["preserve-fds"], 0),
+    noPivot: values["no-pivot"],
+  };
+}
+
 export async function run(argv: string[], g: Globals): Promise<number> {
   const { values, positionals } = parseCommand("create", argv, createOptions, { min: 1, max: 1, names: "<container-id>" });
   if (values.help) {
     print(`usage: rt create [--bundle <dir>] [--pid-file <file>] [--console-socket <path>] [--preserve-fds <n>] [--no-pivot] <container-id>\n`);
     return 0;
   }
-  const rt = runtimeFor(g);
-  await rt.create(positionals[0], {
-    bundle: values.bundle,
-    pidFile: values["pid-file"],
-    consoleSocket: values["console-socket"],
-    preserveFds: intOption("preserve-fds", values["preserve-fds"], 0),
-    noPivot: values["no-pivot"],
-  });
+  await runtimeFor(g).create(positionals[0], toCreateOptions(values));
   return 0;
 }

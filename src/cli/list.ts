@@ -1,4 +1,4 @@
-import { print, printErr } from "./out.ts";
+import { print } from "./out.ts";
 import type { Globals } from "./main.ts";
 import { parseCommand } from "./parse.ts";
 import { runtimeFor } from "./runtime-for.ts";

@@ -1,6 +1,6 @@
 // rt's entry point: global options, then one command. Each command's module
 // is imported only when that command runs, so start-up loads what it needs.
-import { print, printErr } from "./out.ts";
+import { print } from "./out.ts";
 import { RtError, UsageError } from "../errors.ts";
 import { Logger, type LogFormat } from "./log.ts";
 

@@ -1,7 +1,7 @@
-import { print, printErr } from "./out.ts";
+import { print } from "./out.ts";
 import type { Globals } from "./main.ts";
-import { intOption, parseCommand } from "./parse.ts";
-import { createOptions } from "./create.ts";
+import { parseCommand } from "./parse.ts";
+import { createOptions, toCreateOptions } from "./create.ts";
 import { runtimeFor } from "./runtime-for.ts";
 
 export async function run(argv: string[], g: Globals): Promise<number> {
@@ -10,13 +10,5 @@ export async function run(argv: string[], g: Globals): Promise<number> {
     print(`usage: rt run [--bundle <dir>] [--detach] [--pid-file <file>] [--console-socket <path>] [--preserve-fds <n>] [--no-pivot] <container-id>\n`);
     return 0;
   }
-  const rt = runtimeFor(g);
-  return rt.run(positionals[0], {
-    bundle: values.bundle,
-    pidFile: values["pid-file"],
-    consoleSocket: values["console-socket"],
-    preserveFds: intOption("preserve-fds", values["preserve-fds"], 0),
-    noPivot: values["no-pivot"],
-    detach: values.detach,
-  });
+  return runtimeFor(g).run(positionals[0], { ...toCreateOptions(values), detach: values.detach });
 }

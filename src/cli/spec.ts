@@ -1,4 +1,4 @@
-import { print, printErr } from "./out.ts";
+import { print } from "./out.ts";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Globals } from "./main.ts";

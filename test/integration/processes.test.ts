@@ -4,10 +4,21 @@
 import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { HAS_BUSYBOX, cleanupRoot, createWithOutput, makeBundle, rt, stateOf, stateRoot, testSpec, tmpDir, uniqueId, unifiedMount, waitFor } from "../helpers.ts";
+import { HAS_BUSYBOX, ROOTFS, cleanupRoot, createWithOutput, makeBundle, rt, stateOf, stateRoot, testSpec, tmpDir, uniqueId, unifiedMount, waitFor } from "../helpers.ts";
 
 const root = stateRoot();
 afterAll(() => cleanupRoot(root));
+
+/** A private rootfs whose /escape is an absolute symlink to a (fresh) host directory. */
+function rootfsWithEscapingSymlink(): { rootfs: string; hostDir: string } {
+  const rootfs = tmpDir("rt-rootfs-");
+  for (const d of ["bin", "proc", "dev", "tmp", "sys"]) fs.mkdirSync(path.join(rootfs, d));
+  fs.copyFileSync(path.join(ROOTFS, "bin/probe"), path.join(rootfs, "bin/probe"));
+  fs.chmodSync(path.join(rootfs, "bin/probe"), 0o755);
+  const hostDir = tmpDir("rt-host-target-");
+  fs.symlinkSync(hostDir, path.join(rootfs, "escape"));
+  return { rootfs, hostDir };
+}
 
 describe("processes", () => {
   it.runIf(HAS_BUSYBOX)("kill --all signals every process in the container's cgroup", async () => {
@@ -74,13 +85,7 @@ describe("processes", () => {
   });
 
   it("a symlink in the rootfs cannot lead a mount out of it", () => {
-    // A private rootfs whose /escape is an absolute symlink to a host directory.
-    const rootfs = tmpDir("rt-rootfs-");
-    for (const d of ["bin", "proc", "dev", "tmp", "sys"]) fs.mkdirSync(path.join(rootfs, d));
-    fs.copyFileSync(path.join(process.cwd(), "build/rootfs/bin/probe"), path.join(rootfs, "bin/probe"));
-    fs.chmodSync(path.join(rootfs, "bin/probe"), 0o755);
-    const hostDir = tmpDir("rt-host-target-");
-    fs.symlinkSync(hostDir, path.join(rootfs, "escape"));
+    const { rootfs, hostDir } = rootfsWithEscapingSymlink();
     // The same path inside the rootfs: where the symlink leads when resolved in root.
     fs.mkdirSync(path.join(rootfs, hostDir), { recursive: true });
     const bundle = makeBundle(testSpec(["/bin/probe", "report"], (s) => {
@@ -97,12 +102,7 @@ describe("processes", () => {
   });
 
   it("a dangling symlink as a mount target is refused, and nothing reaches the host", () => {
-    const rootfs = tmpDir("rt-rootfs-");
-    for (const d of ["bin", "proc", "dev", "tmp", "sys"]) fs.mkdirSync(path.join(rootfs, d));
-    fs.copyFileSync(path.join(process.cwd(), "build/rootfs/bin/probe"), path.join(rootfs, "bin/probe"));
-    fs.chmodSync(path.join(rootfs, "bin/probe"), 0o755);
-    const hostDir = tmpDir("rt-host-target-");
-    fs.symlinkSync(hostDir, path.join(rootfs, "escape"));
+    const { rootfs, hostDir } = rootfsWithEscapingSymlink();
     const bundle = makeBundle(testSpec(["/bin/probe", "true"], (s) => {
       s.root = { path: rootfs };
       s.mounts!.push({ destination: "/escape/inside", type: "tmpfs", source: "tmpfs" });
