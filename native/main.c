@@ -78,7 +78,7 @@ static int run_child_op(const struct op *o) {
   case OP_EXEC: return op_exec(o);
   case OP_CONSOLE_SETUP: return op_console_setup(o);
   /* Reserved (CAPS, SECCOMP): never skip a security op silently. */
-  default: return fail(ENOSYS, "%s is not implemented by this rt-exec", op_name(o->code));
+  default: return fail(ENOSYS, "%s is reserved: this rt-exec does not carry it out", op_name(o->code));
   }
 }
 

@@ -1,0 +1,25 @@
+// cgroup v2 where the unified hierarchy is /sys/fs/cgroup, as on most hosts.
+// This development machine is hybrid (v1 controllers + cgroup2 at
+// /sys/fs/cgroup/unified), so the check runs in a QEMU guest with a pure v2
+// hierarchy (../shared/vm/vm-run.sh: one boot for the whole check), or
+// directly when the host itself is pure v2.
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { REPO } from "../helpers.ts";
+
+const script = path.join(REPO, "test/guest/cgroup-v2-check.sh");
+const vmRun = path.resolve(REPO, "../shared/vm/vm-run.sh");
+const pureV2 = fs.existsSync("/sys/fs/cgroup/cgroup.controllers");
+
+describe("cgroup v2 on a pure v2 hierarchy", () => {
+  it("places, signals and removes container cgroups under /sys/fs/cgroup", () => {
+    const cmd = pureV2 ? ["sh", script, REPO] : ["bash", vmRun, "--share", REPO, "--timeout", "500", "--", "sh", script, REPO];
+    if (!pureV2) expect(fs.existsSync(vmRun), `${vmRun} is needed to test cgroup v2 on this hybrid host`).toBe(true);
+    const r = spawnSync(cmd[0], cmd.slice(1), { encoding: "utf8", timeout: 560_000 });
+    const lines = r.stdout.split("\n").filter((l) => /^(not )?ok - /.test(l));
+    expect(lines.length, `${r.stdout}\n${r.stderr}`).toBe(8);
+    expect(lines.filter((l) => l.startsWith("not ok")), r.stderr).toEqual([]);
+  }, 600_000);
+});
