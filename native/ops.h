@@ -12,6 +12,7 @@ struct exec_state {
   int wait_mode;       /* MODE wait: the parent waits for the init and reports EXIT */
   int proc_fd;         /* the executor's /proc, opened at start: /proc/<pid>/… after NS_JOIN mount */
   int cgroup_fd;       /* CGROUP_JOIN dir, opened when the op runs */
+  int cgroup_born;     /* CGROUP_JOIN mode "born": clone the init into it */
   int cgroup_joined;   /* the init was born in it (CLONE_INTO_CGROUP) */
   long cgroup_op;
   int fifo_fd;         /* OPEN_FIFO */

@@ -47,6 +47,12 @@ int op_cgroup_join(const struct op *o, long idx) {
   if (S.cgroup_fd < 0) return fail(errno, "open cgroup %s", o->argv[0]);
   own_fd(S.cgroup_fd);
   S.cgroup_op = idx;
+  /* "born": rt made this cgroup just now, so the init may be cloned into it.
+   * Not for an older cgroup: a kernel that has seen cgroup.kill written there
+   * can kill a child cloned into it (CLONE_INTO_CGROUP) at birth. */
+  S.cgroup_born = o->argc > 1 && strcmp(o->argv[1], "born") == 0;
+  if (o->argc > 1 && !S.cgroup_born && strcmp(o->argv[1], "migrate") != 0)
+    return fail(EINVAL, "CGROUP_JOIN: mode must be born or migrate, not %s", o->argv[1]);
   return 0;
 }
 
@@ -76,7 +82,7 @@ pid_t clone_child(unsigned long long flags) {
    * cgroup.procs afterwards is a migration that costs milliseconds. */
   struct clone3_args args = {.flags = flags, .exit_signal = SIGCHLD};
   long pid = -1;
-  if (S.cgroup_fd >= 0) {
+  if (S.cgroup_fd >= 0 && S.cgroup_born) {
     args.flags |= RT_CLONE_INTO_CGROUP;
     args.cgroup = (uint64_t)S.cgroup_fd;
     pid = syscall(SYS_clone3, &args, sizeof args);

@@ -19,7 +19,7 @@ static const struct {
 } ops[OP_COUNT] = {
     [OP_END] = {"END", 0, 0, PARENT},
     [OP_MODE] = {"MODE", 1, 1, PARENT},
-    [OP_CGROUP_JOIN] = {"CGROUP_JOIN", 1, 1, PARENT},
+    [OP_CGROUP_JOIN] = {"CGROUP_JOIN", 1, 2, PARENT},
     [OP_OPEN_FIFO] = {"OPEN_FIFO", 1, 1, PARENT},
     [OP_NS_JOIN] = {"NS_JOIN", 2, 2, PARENT},
     [OP_UID_MAP] = {"UID_MAP", 1, 1, PARENT},

@@ -113,6 +113,7 @@ export class Runtime {
         bundle: bundle.dir,
         rootfs: bundle.rootfs,
         cgroupDir,
+        cgroupIsNew: record.cgroupCreated.includes(cgroupDir),
         fifoPath: this.store.fifoPath(id),
         mode,
         preserveFds: extraFds,

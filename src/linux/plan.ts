@@ -17,6 +17,8 @@ export interface PlanInput {
   /** Absolute host path of the root filesystem. */
   rootfs: string;
   cgroupDir: string;
+  /** rt created cgroupDir in this create: the init can be born in it (see CGROUP_JOIN). */
+  cgroupIsNew?: boolean;
   fifoPath: string;
   /** detach: the executor exits once the container is created; wait: it waits for the init and reports its exit. */
   mode: "detach" | "wait";
@@ -49,7 +51,7 @@ export function buildPlan(input: PlanInput): Plan {
 
   // --- in the executor, before clone ---
   add(Op.MODE, "", input.mode);
-  if (input.cgroupDir) add(Op.CGROUP_JOIN, "linux.cgroupsPath", input.cgroupDir);
+  if (input.cgroupDir) add(Op.CGROUP_JOIN, "linux.cgroupsPath", input.cgroupDir, input.cgroupIsNew ? "born" : "migrate");
   if (!input.startImmediately) add(Op.OPEN_FIFO, "", input.fifoPath);
   if (input.consoleSocket) add(Op.CONSOLE, "--console-socket", input.consoleSocket);
   for (const j of ns.join) add(Op.NS_JOIN, `linux.namespaces[${j.index}].path`, j.type, j.path);

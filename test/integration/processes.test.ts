@@ -46,6 +46,23 @@ describe("processes", () => {
     expect(alive()).toBe(false);
   });
 
+  it("a container can use an existing cgroup that was once killed, and rt leaves that cgroup in place", () => {
+    const id = uniqueId();
+    const dir = path.join(unifiedMount(), `rt-${id}`);
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "cgroup.kill"), "1");
+    try {
+      const bundle = makeBundle(testSpec(["/bin/probe", "sleep", "30"]));
+      const r = createWithOutput(root, id, bundle).result;
+      expect(r.code, r.stderr).toBe(0);
+      expect(fs.readFileSync(path.join(dir, "cgroup.procs"), "utf8").trim()).toBe(String(stateOf(root, id).pid));
+      expect(rt(root, ["delete", "--force", id]).code).toBe(0);
+      expect(fs.existsSync(dir)).toBe(true);
+    } finally {
+      fs.rmdirSync(dir);
+    }
+  });
+
   it("a reused pid is not mistaken for the container", async () => {
     const bundle = makeBundle(testSpec(["/bin/probe", "sleep", "100"]));
     const id = uniqueId();
