@@ -1,6 +1,6 @@
 // The library API: every rt command is a function here; src/cli only parses
 // arguments and calls these. Errors are RtError with a message naming the field.
-import * as fs from "node:fs";
+import { fs } from "./sys/fs.ts";
 import { RtError, describeSysError } from "./errors.ts";
 import { destroyCgroup, signalCgroup } from "./cgroups/manager.ts";
 import type { State } from "./spec/types.ts";

@@ -1,7 +1,7 @@
 // Reads <bundle>/config.json and checks it completely before anything is
 // created: JSON syntax, the schema, the semantic rules, and that the rootfs
 // exists. Every problem names its field.
-import * as fs from "node:fs";
+import { fs } from "../sys/fs.ts";
 import * as path from "node:path";
 import { RtError, describeSysError } from "../errors.ts";
 import type { Spec } from "../spec/types.ts";
@@ -35,7 +35,7 @@ export function loadBundle(bundleDir: string): Bundle {
   const spec = doc as Spec;
   if (!spec.root?.path) throw new RtError("config.json: root.path: required on Linux");
   const rootfs = path.resolve(dir, spec.root.path);
-  let st: fs.Stats;
+  let st: import("node:fs").Stats;
   try {
     st = fs.statSync(rootfs);
   } catch (e) {

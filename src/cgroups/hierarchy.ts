@@ -2,7 +2,7 @@
 // A pure v2 host mounts it at /sys/fs/cgroup; a hybrid host (v1 controllers
 // plus cgroup2) usually at /sys/fs/cgroup/unified. We take whichever cgroup2
 // mount /proc/self/mountinfo shows, preferring those two.
-import * as fs from "node:fs";
+import { fs } from "../sys/fs.ts";
 import * as path from "node:path";
 import { RtError } from "../errors.ts";
 

@@ -1,7 +1,7 @@
 // Creates, signals and removes a container's cgroup in the unified hierarchy.
 // Resource limits belong to a later layer; here the cgroup exists so that
 // `kill --all` and `delete` can reach every process of the container.
-import * as fs from "node:fs";
+import { fs } from "../sys/fs.ts";
 import * as path from "node:path";
 import { RtError, describeSysError } from "../errors.ts";
 
@@ -51,7 +51,7 @@ export function signalCgroup(dir: string, signal: number): void {
 
 function* walk(dir: string): Generator<string> {
   yield dir;
-  let entries: fs.Dirent[] = [];
+  let entries: import("node:fs").Dirent[] = [];
   try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
   for (const e of entries) if (e.isDirectory()) yield* walk(path.join(dir, e.name));
 }

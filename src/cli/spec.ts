@@ -1,5 +1,5 @@
 import { print } from "./out.ts";
-import * as fs from "node:fs";
+import { fs } from "../sys/fs.ts";
 import * as path from "node:path";
 import type { Globals } from "./main.ts";
 import { parseCommand } from "./parse.ts";

@@ -1,7 +1,7 @@
 // Spec → Plan: every decision about how the container is built is made here,
 // as an ordered list of ops for native/rt-exec (see native/PLAN.md). The plan
 // is plain data, so tests can build and inspect it without root.
-import * as fs from "node:fs";
+import { fs } from "../sys/fs.ts";
 import * as path from "node:path";
 import { RtError } from "../errors.ts";
 import { Op, type Plan } from "../process/wire.ts";

@@ -7,7 +7,7 @@
 // back the socket as a plain fd that we read synchronously — the fastest path
 // for a short-lived CLI; under Node (the library API in a service) the socket
 // is read with events, so the service's event loop never blocks.
-import * as fs from "node:fs";
+import { fs } from "../sys/fs.ts";
 import type { Socket } from "node:net";
 import { constants as osConstants } from "node:os";
 import { RtError } from "../errors.ts";

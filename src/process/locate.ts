@@ -1,6 +1,6 @@
 // Finds native/rt-exec: next to the rt executable when installed or built
 // (dist/rt + dist/rt-exec), else in the source tree's build output.
-import * as fs from "node:fs";
+import { fs } from "../sys/fs.ts";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { RtError } from "../errors.ts";

@@ -1,6 +1,6 @@
 // Facts about a host process read from /proc: liveness and start time, which
 // together tell our container's pid from a reused one.
-import * as fs from "node:fs";
+import { fs } from "../sys/fs.ts";
 
 export interface ProcStat {
   state: string;

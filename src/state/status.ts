@@ -2,7 +2,7 @@
 // stays true without a daemon: a live init that still has its exec fifo is
 // "created"; once `start` removes the fifo it is "running"; a dead (or
 // reused) pid is "stopped"; a state dir without state.json is "creating".
-import * as fs from "node:fs";
+import { fs } from "../sys/fs.ts";
 import type { State, Status } from "../spec/types.ts";
 import { isSameLiveProcess } from "./proc.ts";
 import type { ContainerRecord, StateStore } from "./store.ts";

@@ -1,6 +1,6 @@
 // The state directory: <root>/<id>/ holds state.json and, until `start`,
 // exec.fifo. Nothing else keeps state between rt invocations (no daemon).
-import * as fs from "node:fs";
+import { fs } from "../sys/fs.ts";
 import * as path from "node:path";
 import { RtError, describeSysError } from "../errors.ts";
 import { validateId } from "./id.ts";
