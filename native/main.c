@@ -52,6 +52,7 @@ static int run_child_op(const struct op *o) {
   case OP_SETDOMAINNAME: return op_setdomainname(o);
   case OP_MOUNT: return op_mount(o);
   case OP_PROPAGATE: return op_propagate(o);
+  case OP_MOUNT_SETATTR: return op_mount_setattr(o);
   case OP_MAKE_ROOT_PRIVATE: return op_make_root_private(o);
   case OP_BIND_ROOTFS: return op_bind_rootfs(o);
   case OP_PIVOT_ROOT: return op_pivot_root(o);

@@ -38,6 +38,7 @@ int prepare_child(pid_t pid, long *op);
 /* ops_mount.c (before pivot, targets resolved inside the rootfs) */
 int op_mount(const struct op *o);
 int op_propagate(const struct op *o);
+int op_mount_setattr(const struct op *o);
 int op_make_root_private(const struct op *o);
 int op_bind_rootfs(const struct op *o);
 int op_bind_device(const struct op *o);

@@ -58,6 +58,7 @@ static const struct {
     [OP_CAPS] = {"CAPS", 5, 5, CHILD},
     [OP_SECCOMP] = {"SECCOMP", 2, 2, CHILD},
     [OP_CONSOLE_SETUP] = {"CONSOLE_SETUP", 0, 0, CHILD},
+    [OP_MOUNT_SETATTR] = {"MOUNT_SETATTR", 4, 4, CHILD},
 };
 
 const char *op_name(uint32_t code) { return code < OP_COUNT ? ops[code].name : "unknown op"; }

@@ -14,7 +14,27 @@ export interface ParsedMountOptions {
   recursive: boolean;
   /** Comma-joined options that mount(2) passes to the filesystem. */
   data: string;
+  /** Recursive attributes (rro, rnosuid, …) for mount_setattr(AT_RECURSIVE); 0/0 if none. */
+  attrSet: number;
+  attrClr: number;
 }
+
+// MOUNT_ATTR_* of <linux/mount.h>. Atime modes share one field: changing it
+// means clearing the whole field (MOUNT_ATTR__ATIME) and setting one mode.
+const ATTR = { RDONLY: 0x1, NOSUID: 0x2, NODEV: 0x4, NOEXEC: 0x8, ATIME: 0x70, RELATIME: 0, NOATIME: 0x10, STRICTATIME: 0x20, NODIRATIME: 0x80, NOSYMFOLLOW: 0x200000 };
+
+// option → [set, clear]
+const RECURSIVE: Record<string, [number, number]> = {
+  rro: [ATTR.RDONLY, 0], rrw: [0, ATTR.RDONLY],
+  rnosuid: [ATTR.NOSUID, 0], rsuid: [0, ATTR.NOSUID],
+  rnodev: [ATTR.NODEV, 0], rdev: [0, ATTR.NODEV],
+  rnoexec: [ATTR.NOEXEC, 0], rexec: [0, ATTR.NOEXEC],
+  rnodiratime: [ATTR.NODIRATIME, 0], rdiratime: [0, ATTR.NODIRATIME],
+  rnosymfollow: [ATTR.NOSYMFOLLOW, 0], rsymfollow: [0, ATTR.NOSYMFOLLOW],
+  rrelatime: [ATTR.RELATIME, ATTR.ATIME], rnorelatime: [ATTR.RELATIME, ATTR.ATIME],
+  ratime: [ATTR.RELATIME, ATTR.ATIME], rnoatime: [ATTR.NOATIME, ATTR.ATIME],
+  rstrictatime: [ATTR.STRICTATIME, ATTR.ATIME], rnostrictatime: [ATTR.RELATIME, ATTR.ATIME],
+};
 
 // option → [flag, set?]: set=true adds the flag, false clears it.
 const FLAG_OPTIONS: Record<string, [number, boolean]> = {
@@ -43,17 +63,12 @@ const PROPAGATION: Record<string, number> = {
   unbindable: MS.UNBINDABLE, runbindable: MS.UNBINDABLE | MS.REC,
 };
 
-// Recursive mount attributes (mount_setattr) and id-mapped mounts: valid in
-// the spec, not carried out by this version of rt. Refused by name rather than
-// silently passed to the filesystem.
-const UNSUPPORTED = new Set([
-  "rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec", "rnodiratime", "rdiratime",
-  "rrelatime", "rnorelatime", "ratime", "rnoatime", "rstrictatime", "rnostrictatime", "rnosymfollow",
-  "rsymfollow", "idmap", "ridmap",
-]);
+// Id-mapped mounts: valid in the spec, not carried out by this version of rt.
+// Refused by name rather than silently passed to the filesystem.
+const UNSUPPORTED = new Set(["idmap", "ridmap"]);
 
 export function parseMountOptions(options: string[] | undefined, type: string | undefined, field: string): ParsedMountOptions {
-  const out: ParsedMountOptions = { flags: 0, cleared: 0, propagation: 0, bind: type === "bind", recursive: false, data: "" };
+  const out: ParsedMountOptions = { flags: 0, cleared: 0, propagation: 0, bind: type === "bind", recursive: false, data: "", attrSet: 0, attrClr: 0 };
   const data: string[] = [];
   (options ?? []).forEach((opt, i) => {
     if (opt === "bind") { out.bind = true; return; }
@@ -63,6 +78,12 @@ export function parseMountOptions(options: string[] | undefined, type: string | 
     const f = FLAG_OPTIONS[opt];
     if (f) {
       if (f[1]) { out.flags |= f[0]; out.cleared &= ~f[0]; } else { out.flags &= ~f[0]; out.cleared |= f[0]; }
+      return;
+    }
+    const r = RECURSIVE[opt];
+    if (r) {
+      out.attrSet = (out.attrSet & ~r[1]) | r[0];
+      out.attrClr = (out.attrClr & ~r[0]) | r[1];
       return;
     }
     const p = PROPAGATION[opt];

@@ -139,6 +139,9 @@ function planMount(plan: Plan, propagations: Plan, m: Mount, i: number, input: P
     plan.push({ op: Op.MOUNT, field, args: [m.source ?? type, target, type, opts.flags, opts.data, "dir", input.rootfs] });
   }
   if (opts.propagation) propagations.push({ op: Op.PROPAGATE, field, args: [target, opts.propagation, "/"] });
+  // Recursive attributes right away, as runc does: they cover the tree this
+  // mount brought, not mounts a later config entry puts beneath it.
+  if (opts.attrSet || opts.attrClr) plan.push({ op: Op.MOUNT_SETATTR, field, args: [target, opts.attrSet, opts.attrClr, input.rootfs] });
 }
 
 function idMap(maps: { containerID: number; hostID: number; size: number }[]): string {

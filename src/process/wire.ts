@@ -10,7 +10,7 @@ export enum Op {
   MKNOD = 18, BIND_DEVICE = 19, SYMLINK = 20, MASK = 21, READONLY = 22, REMOUNT_RO = 23,
   SYSCTL = 24, OOM_SCORE_ADJ = 25, RLIMIT = 26, CHDIR = 27, UMASK = 28, SETGROUPS_IDS = 29,
   SETGID = 30, SETUID = 31, NO_NEW_PRIVS = 32, ENV = 33, ARGS = 34, WAIT_START = 35,
-  CLOSE_FDS = 36, EXEC = 37, CAPS = 38, SECCOMP = 39, CONSOLE_SETUP = 40,
+  CLOSE_FDS = 36, EXEC = 37, CAPS = 38, SECCOMP = 39, CONSOLE_SETUP = 40, MOUNT_SETATTR = 41,
 }
 
 /** One step of the plan. `field` names the config.json field it came from (for errors). */

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Spec } from "../../src/spec/types.ts";
-import { HAS_BUSYBOX, cleanupRoot, makeBundle, rt, rtDetached, stateRoot, testSpec, tmpDir, uniqueId } from "../helpers.ts";
+import { HAS_BUSYBOX, ROOTFS, cleanupRoot, makeBundle, rt, rtDetached, stateRoot, testSpec, tmpDir, uniqueId } from "../helpers.ts";
 
 const root = stateRoot();
 afterAll(() => cleanupRoot(root));
@@ -108,6 +108,25 @@ describe("the container as configured", () => {
     const r = report((s) => { s.mounts!.push({ destination: "/data", source: dir, options: ["bind", "ro"] }); });
     const m = mountOf(r.mountinfo, "/data")!;
     expect(m.opts).toContain("ro");
+  });
+
+  it("applies recursive attributes (rro, rnosuid) to every mount in a recursive bind's tree", () => {
+    // A private rootfs: the config mounts a tmpfs tree at /tree (with /tree/sub
+    // inside), then rbinds that tree, from the host path, to /view with rro.
+    const rootfs = tmpDir("rt-rootfs-");
+    for (const d of ["bin", "proc", "dev", "tmp", "sys", "tree"]) fs.mkdirSync(path.join(rootfs, d));
+    fs.copyFileSync(path.join(ROOTFS, "bin/probe"), path.join(rootfs, "bin/probe"));
+    fs.chmodSync(path.join(rootfs, "bin/probe"), 0o755);
+    const r = report((s) => {
+      s.root = { path: rootfs };
+      s.mounts!.push(
+        { destination: "/tree", type: "tmpfs", source: "tmpfs" },
+        { destination: "/tree/sub", type: "tmpfs", source: "tmpfs" },
+        { destination: "/view", source: path.join(rootfs, "tree"), options: ["rbind", "rro", "rnosuid"] },
+      );
+    });
+    for (const target of ["/view", "/view/sub"]) expect(mountOf(r.mountinfo, target)!.opts, target).toEqual(expect.arrayContaining(["ro", "nosuid"]));
+    expect(mountOf(r.mountinfo, "/tree/sub")!.opts).toContain("rw");
   });
 
   it("makes the root read-only when root.readonly is set, and writable otherwise", () => {

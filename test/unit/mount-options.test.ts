@@ -22,7 +22,12 @@ describe("parseMountOptions", () => {
     expect(o.propagation).toBe(MS.SLAVE | MS.REC);
     expect(o.flags & MS.SLAVE).toBe(0);
   });
-  it("refuses recursive attributes it cannot apply, naming the option", () => {
-    expect(() => parseMountOptions(["rbind", "rro"], undefined, "mounts[4]")).toThrow('mounts[4].options[1]: "rro" is not supported');
+  it("maps recursive attributes to mount_setattr set/clear masks", () => {
+    expect(parseMountOptions(["rbind", "rro", "rnosuid"], undefined, "m")).toMatchObject({ attrSet: 0x1 | 0x2, attrClr: 0 });
+    expect(parseMountOptions(["rbind", "rro", "rrw"], undefined, "m")).toMatchObject({ attrSet: 0, attrClr: 0x1 });
+    expect(parseMountOptions(["rbind", "rnoatime"], undefined, "m")).toMatchObject({ attrSet: 0x10, attrClr: 0x70 });
+  });
+  it("refuses id-mapped mounts it cannot apply, naming the option", () => {
+    expect(() => parseMountOptions(["rbind", "idmap"], undefined, "mounts[4]")).toThrow('mounts[4].options[1]: "idmap" is not supported');
   });
 });
