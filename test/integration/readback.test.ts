@@ -184,7 +184,30 @@ describe("the container as configured", () => {
   });
 });
 
+describe("sysctl", () => {
+  it("writes linux.sysctl in the container's namespaces", () => {
+    const bundle = makeBundle(testSpec(["/bin/probe", "cat", "/proc/sys/net/ipv4/ip_forward"], (s) => {
+      s.linux!.sysctl = { "net.ipv4.ip_forward": "1" };
+      s.linux!.readonlyPaths = [];
+    }));
+    const r = rt(root, ["run", "--bundle", bundle, uniqueId()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe("1");
+  });
+});
+
 describe("rt run", () => {
+  it("forwards signals it receives to the container", async () => {
+    const { spawn } = await import("node:child_process");
+    const { RT } = await import("../helpers.ts");
+    const bundle = makeBundle(testSpec(["/bin/probe", "signal-exit"]));
+    const p = spawn(RT, ["--root", root, "run", "--bundle", bundle, uniqueId()], { stdio: "ignore" });
+    const code = new Promise<number | null>((resolve) => p.on("exit", (c) => resolve(c)));
+    await new Promise((r) => setTimeout(r, 500)); // created, started, handler installed
+    p.kill("SIGTERM");
+    expect(await code).toBe(42); // probe's SIGTERM handler exits 42
+  });
+
   it("returns the container's exit code and deletes it", () => {
     const bundle = makeBundle(testSpec(["/bin/probe", "exit", "7"]));
     const id = uniqueId();
