@@ -5,7 +5,7 @@ import { RtError, describeSysError } from "./errors.ts";
 import { destroyCgroup, signalCgroup } from "./cgroups/manager.ts";
 import type { State } from "./spec/types.ts";
 import { readProcStat } from "./state/proc.ts";
-import { deriveStatus, toState } from "./state/status.ts";
+import { deriveStatus, deriveStatusAsync, toState } from "./state/status.ts";
 import { StateStore, writeFileAtomic, type ContainerRecord } from "./state/store.ts";
 import { validateId } from "./state/id.ts";
 import { sleepMs } from "./cgroups/manager.ts";
@@ -170,7 +170,15 @@ export class Runtime {
 
   state(id: string): State {
     validateId(id);
-    return toState(this.store, id, this.store.read(id));
+    const rec = this.store.read(id);
+    return toState(rec, id, rec ? deriveStatus(this.store, rec) : "creating");
+  }
+
+  /** state() through asynchronous reads: what `rt state` uses, the fastest path. */
+  async stateAsync(id: string): Promise<State> {
+    validateId(id);
+    const rec = await this.store.readAsync(id);
+    return toState(rec, id, rec ? await deriveStatusAsync(this.store, rec) : "creating");
   }
 
   list(): State[] {

@@ -4,19 +4,27 @@
 // reused) pid is "stopped"; a state dir without state.json is "creating".
 import { fs } from "../sys/fs.ts";
 import type { State, Status } from "../spec/types.ts";
-import { isSameLiveProcess } from "./proc.ts";
+import { exists } from "../sys/files.ts";
+import { isSameLive, isSameLiveProcess, readProcStatAsync } from "./proc.ts";
 import type { ContainerRecord, StateStore } from "./store.ts";
 
 export function deriveStatus(store: StateStore, rec: ContainerRecord): Status {
+  if (rec.pid === 0) return "creating";
   if (!isSameLiveProcess(rec.pid, rec.pidStartTime)) return "stopped";
   return fs.existsSync(store.fifoPath(rec.id)) ? "created" : "running";
 }
 
-export function toState(store: StateStore, id: string, rec: ContainerRecord | null): State {
-  if (rec === null) {
-    return { ociVersion: "1.3.0", id, status: "creating", bundle: "" };
+/** The same as deriveStatus, with the fast asynchronous reads (`rt state`). */
+export async function deriveStatusAsync(store: StateStore, rec: ContainerRecord): Promise<Status> {
+  if (rec.pid === 0) return "creating";
+  if (!isSameLive(await readProcStatAsync(rec.pid), rec.pidStartTime)) return "stopped";
+  return (await exists(store.fifoPath(rec.id))) ? "created" : "running";
+}
+
+export function toState(rec: ContainerRecord | null, id: string, status: Status): State {
+  if (rec === null || status === "creating") {
+    return { ociVersion: rec?.ociVersion ?? "1.3.0", id, status: "creating", bundle: rec?.bundle ?? "" };
   }
-  const status = deriveStatus(store, rec);
   const state: State = { ociVersion: rec.ociVersion, id: rec.id, status, bundle: rec.bundle };
   if (status === "created" || status === "running") state.pid = rec.pid;
   else state.pid = 0;

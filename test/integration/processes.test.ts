@@ -82,6 +82,16 @@ describe("processes", () => {
     rt(root, ["delete", "--force", id]);
   });
 
+  it("a container whose create is under way reads as creating", () => {
+    // What a concurrent `rt state` sees between the id's claim and the init's report.
+    const id = uniqueId();
+    fs.mkdirSync(path.join(root, id));
+    fs.writeFileSync(path.join(root, id, "state.json"), JSON.stringify({ ociVersion: "1.3.0", id, pid: 0, pidStartTime: "", bundle: "/b", rootfs: "/b/rootfs", created: "", cgroupDir: "", cgroupCreated: [] }));
+    expect(stateOf(root, id)).toMatchObject({ id, status: "creating", bundle: "/b" });
+    expect(rt(root, ["delete", id]).code).not.toBe(0);
+    expect(rt(root, ["delete", "--force", id]).code).toBe(0);
+  });
+
   it("state survives rt exiting: a second rt process sees the container", () => {
     const bundle = makeBundle(testSpec(["/bin/probe", "sleep", "100"]));
     const id = uniqueId();
