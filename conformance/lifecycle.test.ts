@@ -18,6 +18,36 @@ function markerBundle(then: "sleep" | "exit" = "sleep") {
   return { bundle, marker: path.join(out, "marker") };
 }
 
+/**
+ * Creates a container with rt's stdio (and extra fds) as given, as an engine
+ * would, starts it, and returns what it wrote once it has written a line.
+ */
+async function createStartAndRead(
+  args: string[],
+  opts: { stdin?: number; extraFds?: number; env?: Record<string, string>; args?: string[]; wait?: "stdout" | "stderr" } = {},
+): Promise<{ stdout: string; stderr: string }> {
+  const dir = tmpDir();
+  const files = { stdout: path.join(dir, "stdout"), stderr: path.join(dir, "stderr") };
+  const outFd = fs.openSync(files.stdout, "w");
+  const errFd = fs.openSync(files.stderr, "w");
+  const extra = Array.from({ length: opts.extraFds ?? 0 }, (_, i) => fs.openSync(path.join(dir, `extra${i}`), "w"));
+  const id = uniqueId();
+  const bundle = makeBundle(testSpec(args));
+  const r = spawnSync(RT, ["--root", root, "create", ...(opts.args ?? []), "--bundle", bundle, id], {
+    stdio: [opts.stdin ?? "ignore", outFd, errFd, ...extra],
+    env: { ...process.env, ...opts.env },
+  });
+  for (const fd of [outFd, errFd, ...extra]) fs.closeSync(fd);
+  expect(r.status, fs.readFileSync(files.stderr, "utf8")).toBe(0);
+  // Nothing of the program's may appear before start.
+  expect(fs.readFileSync(files.stdout, "utf8") + fs.readFileSync(files.stderr, "utf8")).toBe("");
+  expect(rt(root, ["start", id]).code).toBe(0);
+  const watched = files[opts.wait ?? "stdout"];
+  await waitFor(() => fs.readFileSync(watched, "utf8").includes("\n"), 5000, "output");
+  rt(root, ["delete", "--force", id]);
+  return { stdout: fs.readFileSync(files.stdout, "utf8"), stderr: fs.readFileSync(files.stderr, "utf8") };
+}
+
 describe("runtime.md: state", () => {
   it("state MUST generate an error if the container does not exist", () => {
     const r = rt(root, ["state", "no-such-container"]);
@@ -212,52 +242,29 @@ describe("command-line interface", () => {
   });
 
   it("create: stdout and stderr pass through to the container process", async () => {
-    const bundle = makeBundle(testSpec(["/bin/probe", "echo", "hello from the container"]));
-    const id = uniqueId();
-    const { result, out } = createWithOutput(root, id, bundle);
-    expect(result.code).toBe(0);
-    expect(fs.readFileSync(out, "utf8")).toBe("");
-    expect(rt(root, ["start", id]).code).toBe(0);
-    await waitFor(() => fs.readFileSync(out, "utf8").length > 0, 5000, "output");
-    expect(fs.readFileSync(out, "utf8")).toBe("hello from the container\n");
-    rt(root, ["delete", "--force", id]);
+    const out = await createStartAndRead(["/bin/probe", "echo", "hello from the container"]);
+    expect(out.stdout).toBe("hello from the container\n");
+    // probe's perror() for a missing file goes to its stderr, which is rt's.
+    const err = await createStartAndRead(["/bin/probe", "cat", "/no-such-file"], { wait: "stderr" });
+    expect(err.stderr).toBe("/no-such-file: No such file or directory\n");
   });
 
   it("create: stdin passes through without being read", async () => {
-    const dir = tmpDir();
-    const input = path.join(dir, "in");
+    const input = path.join(tmpDir(), "in");
     fs.writeFileSync(input, "input line\n");
-    const bundle = makeBundle(testSpec(["/bin/probe", "cat", "/dev/stdin"]));
-    const id = uniqueId();
-    const out = path.join(dir, "out");
     const inFd = fs.openSync(input, "r");
-    const outFd = fs.openSync(out, "w");
-    const r = spawnSync(RT, ["--root", root, "create", "--bundle", bundle, id], { stdio: [inFd, outFd, "ignore"] });
-    fs.closeSync(inFd); fs.closeSync(outFd);
-    expect(r.status).toBe(0);
-    expect(rt(root, ["start", id]).code).toBe(0);
-    await waitFor(() => fs.readFileSync(out, "utf8").length > 0, 5000, "output");
-    expect(fs.readFileSync(out, "utf8")).toBe("input line\n");
-    rt(root, ["delete", "--force", id]);
+    try {
+      expect((await createStartAndRead(["/bin/probe", "cat", "/dev/stdin"], { stdin: inFd })).stdout).toBe("input line\n");
+    } finally {
+      fs.closeSync(inFd);
+    }
   });
 
   it("create: LISTEN_FDS=2 passes fds 3 and 4 to the container", async () => {
-    const dir = tmpDir();
-    const out = path.join(dir, "out");
-    const bundle = makeBundle(testSpec(["/bin/probe", "report"]));
-    const id = uniqueId();
-    const a = fs.openSync(path.join(dir, "a"), "w");
-    const b = fs.openSync(path.join(dir, "b"), "w");
-    const outFd = fs.openSync(out, "w");
-    const r = spawnSync(RT, ["--root", root, "create", "--bundle", bundle, id], { stdio: ["ignore", outFd, "ignore", a, b], env: { ...process.env, LISTEN_FDS: "2" } });
-    fs.closeSync(a); fs.closeSync(b); fs.closeSync(outFd);
-    expect(r.status).toBe(0);
-    expect(rt(root, ["start", id]).code).toBe(0);
-    await waitFor(() => fs.readFileSync(out, "utf8").includes("\n"), 5000, "report");
-    const report = JSON.parse(fs.readFileSync(out, "utf8"));
+    const { stdout } = await createStartAndRead(["/bin/probe", "report"], { extraFds: 2, env: { LISTEN_FDS: "2" } });
+    const report = JSON.parse(stdout);
     expect(report.fds).toEqual([0, 1, 2, 3, 4]);
     expect(report.env).toContain("LISTEN_FDS=2");
-    rt(root, ["delete", "--force", id]);
   });
 
   it("kill accepts signal names with or without SIG, numbers, and rejects unknown ones", () => {
@@ -273,19 +280,8 @@ describe("command-line interface", () => {
   });
 
   it("create: --preserve-fds N passes fds 3 … 2+N", async () => {
-    const dir = tmpDir();
-    const out = path.join(dir, "out");
-    const bundle = makeBundle(testSpec(["/bin/probe", "report"]));
-    const id = uniqueId();
-    const extra = fs.openSync(path.join(dir, "extra"), "w");
-    const outFd = fs.openSync(out, "w");
-    const r = spawnSync(RT, ["--root", root, "create", "--preserve-fds", "1", "--bundle", bundle, id], { stdio: ["ignore", outFd, "ignore", extra] });
-    fs.closeSync(extra); fs.closeSync(outFd);
-    expect(r.status).toBe(0);
-    expect(rt(root, ["start", id]).code).toBe(0);
-    await waitFor(() => fs.readFileSync(out, "utf8").includes("\n"), 5000, "report");
-    expect(JSON.parse(fs.readFileSync(out, "utf8")).fds).toEqual([0, 1, 2, 3]);
-    rt(root, ["delete", "--force", id]);
+    const { stdout } = await createStartAndRead(["/bin/probe", "report"], { extraFds: 1, args: ["--preserve-fds", "1"] });
+    expect(JSON.parse(stdout).fds).toEqual([0, 1, 2, 3]);
   });
 
   it("--log with --log-format json records errors as JSON lines", () => {
@@ -298,6 +294,12 @@ describe("command-line interface", () => {
     const bad = rt(root, ["--log-format", "yaml", "state", "x"]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain("--log-format: must be text or json");
+  });
+
+  it("--systemd-cgroup is accepted as a global option (engines pass it)", () => {
+    const r = rt(root, ["--systemd-cgroup", "state", "no-such-one"]);
+    expect(r.stderr).toContain('container "no-such-one" does not exist');
+    expect(r.stderr).not.toContain("unknown global option");
   });
 
   it("--version prints the rt and spec versions", () => {

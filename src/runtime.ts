@@ -91,7 +91,7 @@ export class Runtime {
     const cgroupDir = mount ? resolveCgroupDir(bundle.spec.linux?.cgroupsPath, id, mount) : "";
     const listenFds = Number(process.env.LISTEN_FDS ?? 0) || 0;
     const extraFds = listenFds + (opts.preserveFds ?? 0);
-    const stateDir = this.store.claim(id);
+    this.store.claim(id);
     const record: ContainerRecord = {
       ociVersion: bundle.spec.ociVersion,
       id,
@@ -133,13 +133,13 @@ export class Runtime {
       if (opts.pidFile) writeFileAtomic(opts.pidFile, String(pid));
       return { pid, exited: launched.exited };
     } catch (e) {
-      this.undoCreate(stateDir, record, pid);
+      this.undoCreate(record, pid);
       throw e;
     }
   }
 
   /** A failed create leaves nothing behind: no process, no cgroup, no state dir. */
-  private undoCreate(_stateDir: string, record: ContainerRecord, pid: number): void {
+  private undoCreate(record: ContainerRecord, pid: number): void {
     if (pid) { try { process.kill(pid, 9); } catch { /* gone */ } }
     try {
       if (record.cgroupDir) destroyCgroup(record.cgroupDir, record.cgroupCreated);

@@ -98,6 +98,10 @@ describe("processes", () => {
     expect(createWithOutput(root, id, bundle).result.code).toBe(0);
     const list = rt(root, ["list", "--format", "json"]);
     expect(JSON.parse(list.stdout).map((s: { id: string }) => s.id)).toContain(id);
+    expect(rt(root, ["list", "-q"]).stdout.split("\n")).toContain(id);
+    const table = rt(root, ["list"]).stdout.split("\n");
+    expect(table[0]).toMatch(/^ID\s+PID\s+STATUS\s+BUNDLE$/);
+    expect(table.find((l) => l.startsWith(id))).toMatch(/\s\d+\s+created\s/);
     rt(root, ["delete", "--force", id]);
   });
 
