@@ -1,9 +1,11 @@
 // npm install / npm run build: everything a fresh clone needs, in order.
 //   1. spec-schemas/ → precompiled validators (src/bundle/generated/)
 //   2. native/       → native/build/rt-exec and native/build/probe (system cc)
-//   3. src/          → dist/rt, one Bun-compiled executable, with dist/rt-exec beside it,
-//                      and dist/lib/index.js, the library for Node
-//   4. build/rootfs  → the small root filesystem the tests run containers from
+//   3. QuickJS       → build/quickjs (fetched from the npm registry, built here)
+//   4. src/          → dist/rt: the CLI bundled to one ES module, compiled to
+//                      QuickJS bytecode and linked with native/host (SYS.md),
+//                      with dist/rt-exec beside it; dist/lib/index.js, the library for Node
+//   5. build/rootfs  → the small root filesystem the tests run containers from
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -26,15 +28,15 @@ export function bunPath() {
 
 run(process.execPath, ["scripts/compile-schemas.mjs"]);
 run("make", ["-s", "-C", "native"]);
+run(process.execPath, ["scripts/quickjs.mjs"]);
 mkdirSync(join(repo, "dist"), { recursive: true });
-// No .env or bunfig.toml autoload: rt must not read files from whatever
-// directory it is started in (a bundle's .env would leak into rt's own
-// environment), and skipping the look-ups halves Bun's start-up (≈ 8 → 5 ms).
+// The CLI as one ES module for QuickJS: the host's modules stay imports.
 run(bunPath(), [
-  "build", "--compile", "--minify", "--bytecode", "--sourcemap=none",
-  "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
-  "src/cli/rt.ts", "--outfile", "dist/rt",
+  "build", "--target=browser", "--format=esm", "--minify", "--sourcemap=none",
+  "--external", "rt:sys", "--external", "qjs:os",
+  "src/cli/rt.ts", "--outfile", "build/rt-bundle.js",
 ]);
+run("make", ["-s", "-C", "native/host", `BUNDLE=${join(repo, "build/rt-bundle.js")}`, `OUT=${join(repo, "dist/rt")}`, `QJS=${join(repo, "build/quickjs")}`]);
 copyFileSync(join(repo, "native/build/rt-exec"), join(repo, "dist/rt-exec"));
 // The library for Node services (import { Runtime } from the package).
 run(bunPath(), ["build", "--target=node", "--format=esm", "--minify-syntax", "src/index.ts", "--outfile", "dist/lib/index.js"]);

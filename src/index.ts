@@ -5,6 +5,8 @@
 //   const c = await rt.create("web", { bundle: "/bundles/web" });
 //   rt.start("web");
 //   ...
+import "./sys/host-node.ts";
+
 export { Runtime, type RuntimeOptions, type CreateOptions, type Created } from "./runtime.ts";
 export { RtError, UsageError } from "./errors.ts";
 export { parseSignal } from "./signals.ts";

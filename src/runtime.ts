@@ -1,18 +1,18 @@
 // The library API: every rt command is a function here; src/cli only parses
 // arguments and calls these. Errors are RtError with a message naming the field.
-import { fs } from "./sys/fs.ts";
+import { host } from "./sys/host.ts";
 import { RtError, describeSysError } from "./errors.ts";
 import { destroyCgroup, signalCgroup } from "./cgroups/manager.ts";
 import type { State } from "./spec/types.ts";
 import { readProcStat } from "./state/proc.ts";
-import { deriveStatus, deriveStatusAsync, toState } from "./state/status.ts";
+import { deriveStatus, toState } from "./state/status.ts";
 import { StateStore, writeFileAtomic, type ContainerRecord } from "./state/store.ts";
 import { validateId } from "./state/id.ts";
-import { sleepMs } from "./cgroups/manager.ts";
+import { parseSignal } from "./signals.ts";
 
 // What only create needs (the validators, the plan builder, the executor
 // driver) is loaded on first create: state, start, kill and delete never pay
-// for it. In the Bun executable these are lazily initialised modules.
+// for it.
 async function createDeps() {
   const [bundle, cgroups, hierarchy, plan, executor] = await Promise.all([
     import("./bundle/load.ts"),
@@ -84,12 +84,12 @@ export class Runtime {
   private async createInMode(id: string, opts: CreateOptions, mode: "detach" | "wait", startImmediately = false): Promise<Created> {
     validateId(id);
     const { loadBundle, createCgroup, resolveCgroupDir, unifiedMount, buildPlan, launch } = await createDeps();
-    const bundle = loadBundle(opts.bundle ?? process.cwd());
+    const bundle = loadBundle(opts.bundle ?? host().cwd());
     for (const w of bundle.warnings) this.warn?.(w);
     checkTerminal(bundle.spec.process?.terminal ?? false, opts.consoleSocket);
     const mount = unifiedMount();
     const cgroupDir = mount ? resolveCgroupDir(bundle.spec.linux?.cgroupsPath, id, mount) : "";
-    const listenFds = Number(process.env.LISTEN_FDS ?? 0) || 0;
+    const listenFds = Number(host().env("LISTEN_FDS") ?? 0) || 0;
     const extraFds = listenFds + (opts.preserveFds ?? 0);
     this.store.claim(id);
     const record: ContainerRecord = {
@@ -140,7 +140,7 @@ export class Runtime {
 
   /** A failed create leaves nothing behind: no process, no cgroup, no state dir. */
   private undoCreate(record: ContainerRecord, pid: number): void {
-    if (pid) { try { process.kill(pid, 9); } catch { /* gone */ } }
+    if (pid) { try { host().kill(pid, 9); } catch { /* gone */ } }
     try {
       if (record.cgroupDir) destroyCgroup(record.cgroupDir, record.cgroupCreated);
     } catch { /* best effort; the error being reported matters more */ }
@@ -153,32 +153,19 @@ export class Runtime {
     const status = deriveStatus(this.store, rec);
     if (status !== "created") throw new RtError(`cannot start container "${id}": it is ${status}, not created`);
     const fifo = this.store.fifoPath(id);
-    let fd: number;
     try {
-      // O_NONBLOCK: fails with ENXIO at once if the init no longer holds the fifo.
-      fd = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+      // Non-blocking: fails with ENXIO at once if the init no longer holds the fifo.
+      host().writeFifoNonblocking(fifo, "0");
     } catch (e) {
       throw new RtError(`cannot start container "${id}": ${describeSysError(e)}`);
     }
-    try {
-      fs.writeSync(fd, "0");
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.rmSync(fifo, { force: true });
+    try { host().unlink(fifo); } catch { /* the status reads running either way */ }
   }
 
   state(id: string): State {
     validateId(id);
     const rec = this.store.read(id);
     return toState(rec, id, rec ? deriveStatus(this.store, rec) : "creating");
-  }
-
-  /** state() through asynchronous reads: what `rt state` uses, the fastest path. */
-  async stateAsync(id: string): Promise<State> {
-    validateId(id);
-    const rec = await this.store.readAsync(id);
-    return toState(rec, id, rec ? await deriveStatusAsync(this.store, rec) : "creating");
   }
 
   list(): State[] {
@@ -200,7 +187,7 @@ export class Runtime {
       return;
     }
     try {
-      process.kill(rec.pid, signal);
+      host().kill(rec.pid, signal);
     } catch (e) {
       throw new RtError(`kill ${rec.pid}: ${describeSysError(e)}`);
     }
@@ -243,9 +230,9 @@ export class Runtime {
 
   private killAndWait(rec: ContainerRecord): void {
     if (rec.cgroupDir) signalCgroup(rec.cgroupDir, 9);
-    try { process.kill(rec.pid, 9); } catch { /* gone */ }
+    try { host().kill(rec.pid, 9); } catch { /* gone */ }
     const deadline = Date.now() + 10_000;
-    while (deriveStatus(this.store, rec) !== "stopped" && Date.now() < deadline) sleepMs(2);
+    while (deriveStatus(this.store, rec) !== "stopped" && Date.now() < deadline) host().sleep(2);
   }
 
   private mustRead(id: string): ContainerRecord {
@@ -262,15 +249,12 @@ function checkTerminal(terminal: boolean, consoleSocket: string | undefined): vo
   if (!terminal && consoleSocket) throw new RtError("--console-socket given, but process.terminal is false");
 }
 
-const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
+const FORWARDED = ["INT", "TERM", "HUP", "QUIT", "USR1", "USR2", "WINCH"].map((n) => parseSignal(n));
 
 /** While `run` waits, signals sent to rt go to the container, as runc does. */
 function forwardSignals(pid: number): { stop(): void } {
-  const handlers = FORWARDED.map((sig) => {
-    const h = () => { try { process.kill(pid, sig); } catch { /* exited */ } };
-    process.on(sig, h);
-    return [sig, h] as const;
+  const stop = host().onSignals(FORWARDED, (sig) => {
+    try { host().kill(pid, sig); } catch { /* exited */ }
   });
-  return { stop: () => handlers.forEach(([sig, h]) => process.off(sig, h)) };
+  return { stop };
 }
-

@@ -1,8 +1,8 @@
 // Reads <bundle>/config.json and checks it completely before anything is
 // created: JSON syntax, the schema, the semantic rules, and that the rootfs
 // exists. Every problem names its field.
-import { fs } from "../sys/fs.ts";
-import * as path from "node:path";
+import { host } from "../sys/host.ts";
+import * as path from "../sys/path.ts";
 import { RtError, describeSysError } from "../errors.ts";
 import type { Spec } from "../spec/types.ts";
 import { configWarnings, formatIssues, validateConfig } from "./validate.ts";
@@ -20,7 +20,7 @@ export function loadBundle(bundleDir: string): Bundle {
   const file = path.join(dir, "config.json");
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    text = host().readFile(file);
   } catch (e) {
     throw new RtError(`bundle ${dir}: cannot read config.json: ${describeSysError(e)}`);
   }
@@ -35,13 +35,13 @@ export function loadBundle(bundleDir: string): Bundle {
   const spec = doc as Spec;
   if (!spec.root?.path) throw new RtError("config.json: root.path: required on Linux");
   const rootfs = path.resolve(dir, spec.root.path);
-  let st: import("node:fs").Stats;
+  let isDir: boolean;
   try {
-    st = fs.statSync(rootfs);
+    isDir = host().stat(rootfs).isDirectory;
   } catch (e) {
     throw new RtError(`config.json: root.path: ${rootfs}: ${describeSysError(e)}`);
   }
-  if (!st.isDirectory()) throw new RtError(`config.json: root.path: ${rootfs} is not a directory`);
+  if (!isDir) throw new RtError(`config.json: root.path: ${rootfs} is not a directory`);
   const warnings = configWarnings(doc).map((w) => `config.json: ${w.path}: ${w.message}`);
-  return { dir, spec, rootfs: fs.realpathSync(rootfs), warnings };
+  return { dir, spec, rootfs: host().realpath(rootfs), warnings };
 }

@@ -8,7 +8,7 @@
 // kernel would refuse anyway, which runc also refuses up front). Warnings are
 // what the spec says to log, or marks deprecated, but lets through.
 import { RLIMITS } from "../linux/constants.ts";
-import * as path from "node:path";
+import * as path from "../sys/path.ts";
 import type { Hook, LinuxNamespace, NamespaceType, Spec } from "../spec/types.ts";
 
 export interface ValidationIssue {
@@ -114,6 +114,8 @@ export function compareVersions(a: string, b: string): number {
 }
 
 const isAbs = (p: string) => p.startsWith("/");
+// Object.hasOwn is newer than the QuickJS engine of the rt executable.
+const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 const show = (v: unknown) => JSON.stringify(v);
 
 /** Which namespace a sysctl lives in, if it is namespaced at all (as runc decides it). */
@@ -195,7 +197,7 @@ export function semanticIssues(spec: Spec): ValidationIssue[] {
     const seen = new Map<string, number>();
     proc.rlimits?.forEach((r, i) => {
       const at = `process.rlimits[${i}]`;
-      if (!Object.hasOwn(LINUX_RLIMITS, r.type)) add(`${at}.type`, `unknown rlimit ${show(r.type)}`);
+      if (!hasOwn(LINUX_RLIMITS, r.type)) add(`${at}.type`, `unknown rlimit ${show(r.type)}`);
       const first = seen.get(r.type);
       if (first !== undefined) add(`${at}.type`, `duplicate rlimit ${show(r.type)} (first at process.rlimits[${first}])`);
       else seen.set(r.type, i);
@@ -274,7 +276,7 @@ export function semanticIssues(spec: Spec): ValidationIssue[] {
       if (d.major === undefined) add(`${at}.major`, `required for device type ${show(d.type)}`);
       if (d.minor === undefined) add(`${at}.minor`, `required for device type ${show(d.type)}`);
     }
-    const norm = path.posix.normalize(d.path);
+    const norm = path.normalize(d.path);
     const first = devicePaths.get(norm);
     if (first !== undefined) add(`${at}.path`, `duplicate device ${show(d.path)} (first at linux.devices[${first}])`);
     else devicePaths.set(norm, i);
@@ -346,7 +348,7 @@ export function semanticWarnings(spec: Spec): ValidationIssue[] {
   if (caps) {
     for (const set of ["bounding", "effective", "inheritable", "permitted", "ambient"] as const) {
       caps[set]?.forEach((c, i) => {
-        if (!Object.hasOwn(LINUX_CAPABILITIES, c)) add(`process.capabilities.${set}[${i}]`, `unknown capability ${show(c)} cannot be granted`);
+        if (!hasOwn(LINUX_CAPABILITIES, c)) add(`process.capabilities.${set}[${i}]`, `unknown capability ${show(c)} cannot be granted`);
       });
     }
   }

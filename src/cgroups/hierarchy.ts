@@ -2,19 +2,19 @@
 // A pure v2 host mounts it at /sys/fs/cgroup; a hybrid host (v1 controllers
 // plus cgroup2) usually at /sys/fs/cgroup/unified. We take whichever cgroup2
 // mount /proc/self/mountinfo shows, preferring those two.
-import { fs } from "../sys/fs.ts";
-import * as path from "node:path";
+import { host } from "../sys/host.ts";
+import * as path from "../sys/path.ts";
 import { RtError } from "../errors.ts";
 
 let cachedMount: string | null | undefined;
 
 export function unifiedMount(): string | null {
   if (cachedMount !== undefined) return cachedMount;
-  const override = process.env.RT_CGROUP_ROOT;
+  const override = host().env("RT_CGROUP_ROOT");
   if (override) return (cachedMount = override);
   let mounts: string[] = [];
   try {
-    for (const line of fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n")) {
+    for (const line of host().readFile("/proc/self/mountinfo").split("\n")) {
       const sep = line.indexOf(" - ");
       if (sep < 0) continue;
       if (line.slice(sep + 3).split(" ")[0] !== "cgroup2") continue;
@@ -29,7 +29,7 @@ export function unifiedMount(): string | null {
 
 /** The caller's own cgroup in the unified hierarchy ("0::/path" in /proc/self/cgroup). */
 export function ownCgroup(): string {
-  const text = fs.readFileSync("/proc/self/cgroup", "utf8");
+  const text = host().readFile("/proc/self/cgroup");
   const line = text.split("\n").find((l) => l.startsWith("0::"));
   return line ? line.slice(3) || "/" : "/";
 }
@@ -50,9 +50,9 @@ export function resolveCgroupDir(cgroupsPath: string | undefined, id: string, mo
   } else if (cgroupsPath && cgroupsPath.startsWith("/")) {
     rel = cgroupsPath;
   } else {
-    rel = path.posix.join(ownCgroup(), cgroupsPath || `rt-${id}`);
+    rel = path.join(ownCgroup(), cgroupsPath || `rt-${id}`);
   }
-  const dir = path.posix.join(mount, path.posix.normalize(rel)).replace(/\/+$/, "");
+  const dir = path.join(mount, path.normalize(rel)).replace(/\/+$/, "");
   if (dir !== mount && !dir.startsWith(mount + "/")) {
     throw new RtError(`linux.cgroupsPath: ${JSON.stringify(cgroupsPath)} leaves the cgroup hierarchy`);
   }

@@ -1,8 +1,9 @@
 // Creates, signals and removes a container's cgroup in the unified hierarchy.
 // Resource limits belong to a later layer; here the cgroup exists so that
 // `kill --all` and `delete` can reach every process of the container.
-import { fs } from "../sys/fs.ts";
-import * as path from "node:path";
+import { host } from "../sys/host.ts";
+import { exists, readTextOrNull } from "../sys/files.ts";
+import * as path from "../sys/path.ts";
 import { RtError, describeSysError } from "../errors.ts";
 
 /** mkdir -p that returns the directories it created, outermost first. */
@@ -13,7 +14,7 @@ export function createCgroup(dir: string, mount: string): string[] {
   for (const part of rel) {
     cur = path.join(cur, part);
     try {
-      fs.mkdirSync(cur);
+      host().mkdir(cur, 0o755);
       created.push(cur);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
@@ -27,7 +28,7 @@ export function createCgroup(dir: string, mount: string): string[] {
 
 export function cgroupPids(dir: string): number[] {
   try {
-    return fs.readFileSync(path.join(dir, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number);
+    return (readTextOrNull(path.join(dir, "cgroup.procs")) ?? "").split("\n").filter(Boolean).map(Number);
   } catch {
     return [];
   }
@@ -41,7 +42,7 @@ export function signalCgroup(dir: string, signal: number): void {
   try {
     for (const d of walk(dir)) {
       for (const pid of cgroupPids(d)) {
-        try { process.kill(pid, signal); } catch { /* already gone */ }
+        try { host().kill(pid, signal); } catch { /* already gone */ }
       }
     }
   } finally {
@@ -51,14 +52,19 @@ export function signalCgroup(dir: string, signal: number): void {
 
 function* walk(dir: string): Generator<string> {
   yield dir;
-  let entries: import("node:fs").Dirent[] = [];
-  try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
-  for (const e of entries) if (e.isDirectory()) yield* walk(path.join(dir, e.name));
+  let names: string[] = [];
+  try { names = host().readdir(dir); } catch { return; }
+  for (const name of names) {
+    const sub = path.join(dir, name);
+    let isDir = false;
+    try { isDir = host().lstat(sub).isDirectory; } catch { /* removed meanwhile */ }
+    if (isDir) yield* walk(sub);
+  }
 }
 
 function writeIfExists(file: string, value: string): boolean {
   try {
-    fs.writeFileSync(file, value);
+    host().writeFile(file, value, 0o644, "w");
     return true;
   } catch {
     return false;
@@ -66,19 +72,16 @@ function writeIfExists(file: string, value: string): boolean {
 }
 
 export function isPopulated(dir: string): boolean {
-  try {
-    return /^populated 1$/m.test(fs.readFileSync(path.join(dir, "cgroup.events"), "utf8"));
-  } catch {
-    return cgroupPids(dir).length > 0;
-  }
+  const events = readTextOrNull(path.join(dir, "cgroup.events"));
+  return events !== null ? /^populated 1$/m.test(events) : cgroupPids(dir).length > 0;
 }
 
 /** Kills what is left and removes the cgroup dirs (deepest first). Waits up to timeoutMs for exits. */
 export function destroyCgroup(dir: string, created: string[], timeoutMs = 5000): void {
-  if (fs.existsSync(dir) && isPopulated(dir)) {
+  if (exists(dir) && isPopulated(dir)) {
     signalCgroup(dir, 9);
     const deadline = Date.now() + timeoutMs;
-    while (isPopulated(dir) && Date.now() < deadline) sleepMs(5);
+    while (isPopulated(dir) && Date.now() < deadline) host().sleep(5);
   }
   // Remove nested children a container may have made, then our own dirs.
   const nested = [...walk(dir)].reverse().filter((d) => d !== dir);
@@ -90,19 +93,15 @@ export function removeCgroups(dirs: string[]): void {
   for (const d of [...dirs].reverse()) {
     for (let i = 0; i < 100; i++) {
       try {
-        fs.rmdirSync(d);
+        host().rmdir(d);
         break;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === "ENOENT") break;
         if (code !== "EBUSY" || i === 99) throw new RtError(`removing cgroup ${d}: ${describeSysError(e)}`);
-        sleepMs(10);
+        host().sleep(10);
       }
     }
   }
 }
 
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-export function sleepMs(ms: number): void {
-  Atomics.wait(sleepCell, 0, 0, ms);
-}

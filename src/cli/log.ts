@@ -1,6 +1,7 @@
 // --log/--log-format: where rt's own diagnostics go. Errors always reach
 // stderr too; engines (containerd, CRI-O) read the log file as JSON lines.
 import { printErr } from "./out.ts";
+import { host } from "../sys/host.ts";
 
 export type LogFormat = "text" | "json";
 
@@ -28,9 +29,7 @@ export class Logger {
     const time = new Date().toISOString();
     const line = this.format === "json" ? JSON.stringify({ level, msg, time }) : `time="${time}" level=${level} msg=${JSON.stringify(msg)}`;
     try {
-      // Loaded only when --log is given: node:fs costs start-up time in Bun.
-      const fs = require("node:fs") as typeof import("node:fs");
-      fs.appendFileSync(this.file, line + "\n");
+      host().writeFile(this.file, line + "\n", 0o644, "a");
     } catch {
       /* the log is best effort; stderr already has the message */
     }

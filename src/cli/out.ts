@@ -1,13 +1,12 @@
-// Output for the CLI. console.log/console.error rather than process.stdout:
-// in a Bun executable, touching process.stdout builds a Node stream and costs
-// ≈ 15 ms of start-up; console writes natively.
+// Output for the CLI, through the host (one write per call, nothing buffered).
 
-/** Writes text to stdout; a trailing newline is kept exactly once. */
+/** Writes text to stdout. */
+import { host } from "../sys/host.ts";
+
 export function print(text: string): void {
-  if (text === "") return;
-  console.log(text.endsWith("\n") ? text.slice(0, -1) : text);
+  if (text !== "") host().stdout(text);
 }
 
 export function printErr(text: string): void {
-  console.error(text.endsWith("\n") ? text.slice(0, -1) : text);
+  host().stderr(text);
 }

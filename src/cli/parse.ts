@@ -1,9 +1,13 @@
-// Argument parsing shared by the commands: util.parseArgs (no dependency, no
-// start-up cost) with errors turned into usage errors that name the argument.
-import { parseArgs, type ParseArgsConfig } from "node:util";
+// Argument parsing shared by the commands: GNU-style options (--name value,
+// --name=value, -n value, -f, "--" ends the options) and positionals in any
+// order. Errors are usage errors that name the argument.
 import { UsageError } from "../errors.ts";
 
-export type Options = NonNullable<ParseArgsConfig["options"]>;
+export interface OptionSpec {
+  type: "string" | "boolean";
+  short?: string;
+}
+export type Options = Record<string, OptionSpec>;
 
 export interface ParsedCommand {
   // Values of the declared options: string for "string" options, boolean for "boolean" ones.
@@ -12,15 +16,41 @@ export interface ParsedCommand {
 }
 
 export function parseCommand(command: string, argv: string[], options: Options, positionals: { min: number; max: number; names: string }): ParsedCommand {
-  let parsed: ParsedCommand;
-  try {
-    parsed = parseArgs({ args: argv, options: { help: { type: "boolean", short: "h" }, ...options }, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError(`${command}: ${(e as Error).message.replace(/\. To specify.*$/s, "")}\nusage: rt ${command} ${usageOf(options)}${positionals.names}`);
+  const all: Options = { help: { type: "boolean", short: "h" }, ...options };
+  const usage = `\nusage: rt ${command} ${usageOf(options)}${positionals.names}`;
+  const fail = (msg: string): never => { throw new UsageError(`${command}: ${msg}${usage}`); };
+  const byShort = new Map(Object.entries(all).filter(([, o]) => o.short).map(([n, o]) => [o.short!, n]));
+  const parsed: ParsedCommand = { values: {}, positionals: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--") {
+      parsed.positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-") {
+      parsed.positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const long = arg.startsWith("--");
+    const key = long ? arg.slice(2, eq >= 0 ? eq : undefined) : arg.slice(1, eq >= 0 ? eq : undefined);
+    const name = long ? key : byShort.get(key);
+    const spec = name !== undefined ? all[name] : undefined;
+    if (name === undefined || !spec) fail(`unknown option '${arg}'`);
+    const inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
+    if (spec!.type === "boolean") {
+      if (inline !== undefined) fail(`option '${arg.slice(0, eq)}' takes no value`);
+      parsed.values[name!] = true;
+    } else if (inline !== undefined) {
+      parsed.values[name!] = inline;
+    } else {
+      if (i + 1 >= argv.length) fail(`option '${arg} <value>' needs a value`);
+      parsed.values[name!] = argv[++i];
+    }
   }
   const n = parsed.positionals.length;
   if (!parsed.values.help && (n < positionals.min || n > positionals.max)) {
-    throw new UsageError(`${command}: expected ${positionals.names.trim() || "no arguments"}, got ${n} argument(s)\nusage: rt ${command} ${usageOf(options)}${positionals.names}`);
+    fail(`expected ${positionals.names.trim() || "no arguments"}, got ${n} argument(s)`);
   }
   return parsed;
 }

@@ -1,4 +1,6 @@
-// The executable's entry (bun build --compile src/cli/rt.ts).
+// The executable's entry: QuickJS runs this (see native/host/SYS.md).
+import { host } from "../sys/host.ts";
+import "../sys/host-quickjs.ts";
 import { main } from "./main.ts";
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+main(host().argv()).then((code) => host().exit(code));

@@ -1,16 +1,20 @@
 import { print } from "./out.ts";
-import { fs } from "../sys/fs.ts";
-import * as path from "node:path";
+import { host } from "../sys/host.ts";
+import * as path from "../sys/path.ts";
 import type { Globals } from "./main.ts";
 import { parseCommand } from "./parse.ts";
 import { defaultSpec } from "../linux/default-spec.ts";
-import { RtError } from "../errors.ts";
+import { RtError, describeSysError } from "../errors.ts";
 
 export function run(argv: string[], _g: Globals): number {
   const { values, positionals } = parseCommand("spec", argv, { bundle: { type: "string", short: "b" } }, { min: 0, max: 1024, names: "[-- program args…]" });
   if (values.help) { print("usage: rt spec [--bundle <dir>] [-- program args…]   (writes <dir>/config.json; default program: sh)\n"); return 0; }
   const file = path.join(path.resolve(values.bundle ?? "."), "config.json");
-  if (fs.existsSync(file)) throw new RtError(`spec: ${file} already exists`);
-  fs.writeFileSync(file, JSON.stringify(defaultSpec(positionals.length ? positionals : undefined), null, 2) + "\n");
+  try {
+    host().writeFile(file, JSON.stringify(defaultSpec(positionals.length ? positionals : undefined), null, 2) + "\n", 0o644, "wx");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new RtError(`spec: ${file} already exists`);
+    throw new RtError(`spec: ${describeSysError(e)}`);
+  }
   return 0;
 }

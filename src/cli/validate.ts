@@ -1,4 +1,5 @@
 import { print } from "./out.ts";
+import { host } from "../sys/host.ts";
 import type { Globals } from "./main.ts";
 import { parseCommand } from "./parse.ts";
 import { loadBundle } from "../bundle/load.ts";
@@ -9,7 +10,7 @@ import { buildPlan } from "../linux/plan.ts";
 export function run(argv: string[], g: Globals): number {
   const { values } = parseCommand("validate", argv, { bundle: { type: "string", short: "b" } }, { min: 0, max: 0, names: "" });
   if (values.help) { print("usage: rt validate [--bundle <dir>]\n"); return 0; }
-  const b = loadBundle(values.bundle ?? process.cwd());
+  const b = loadBundle(values.bundle ?? host().cwd());
   for (const w of b.warnings) g.logger.warn(w);
   buildPlan({ spec: b.spec, bundle: b.dir, rootfs: b.rootfs, cgroupDir: "", fifoPath: "", mode: "detach", preserveFds: 0, listenFds: 0, noPivot: false });
   print(`${b.dir}/config.json: valid\n`);

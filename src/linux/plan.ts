@@ -1,8 +1,8 @@
 // Spec → Plan: every decision about how the container is built is made here,
 // as an ordered list of ops for native/rt-exec (see native/PLAN.md). The plan
 // is plain data, so tests can build and inspect it without root.
-import { fs } from "../sys/fs.ts";
-import * as path from "node:path";
+import { host } from "../sys/host.ts";
+import * as path from "../sys/path.ts";
 import { RtError } from "../errors.ts";
 import { Op, type Plan } from "../process/wire.ts";
 import type { Mount, Spec } from "../spec/types.ts";
@@ -124,7 +124,7 @@ function planMount(plan: Plan, propagations: Plan, m: Mount, i: number, input: P
     const source = path.resolve(input.bundle, m.source ?? "");
     let create = "dir";
     try {
-      if (!fs.statSync(source).isDirectory()) create = "file";
+      if (!host().stat(source).isDirectory) create = "file";
     } catch {
       throw new RtError(`mounts[${i}].source: ${source} does not exist`);
     }

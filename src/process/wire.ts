@@ -1,6 +1,8 @@
 // Encodes a Plan into the byte stream that native/rt-exec reads (native/PLAN.md).
 // Kept free of any runtime-specific API so unit tests run it under Node.
 
+import { utf8Encode } from "../sys/utf8.ts";
+
 export const PLAN_MAGIC = "RTPLAN01";
 
 export enum Op {
@@ -22,16 +24,15 @@ export interface PlanOp {
 
 export type Plan = PlanOp[];
 
-const enc = new TextEncoder();
 
 function argBytes(a: string | number | bigint | Uint8Array): Uint8Array {
   if (a instanceof Uint8Array) return a;
-  return enc.encode(typeof a === "string" ? a : String(a));
+  return utf8Encode(typeof a === "string" ? a : String(a));
 }
 
 /** Serialises ops (END appended) into one buffer. */
 export function encodePlan(plan: Plan): Uint8Array {
-  const parts: Uint8Array[] = [enc.encode(PLAN_MAGIC)];
+  const parts: Uint8Array[] = [utf8Encode(PLAN_MAGIC)];
   let total = PLAN_MAGIC.length;
   const u32 = (n: number) => {
     const b = new Uint8Array(4);

@@ -2,23 +2,15 @@
 // stays true without a daemon: a live init that still has its exec fifo is
 // "created"; once `start` removes the fifo it is "running"; a dead (or
 // reused) pid is "stopped"; a state dir without state.json is "creating".
-import { fs } from "../sys/fs.ts";
 import type { State, Status } from "../spec/types.ts";
 import { exists } from "../sys/files.ts";
-import { isSameLive, isSameLiveProcess, readProcStatAsync } from "./proc.ts";
+import { isSameLiveProcess } from "./proc.ts";
 import type { ContainerRecord, StateStore } from "./store.ts";
 
 export function deriveStatus(store: StateStore, rec: ContainerRecord): Status {
   if (rec.pid === 0) return "creating";
   if (!isSameLiveProcess(rec.pid, rec.pidStartTime)) return "stopped";
-  return fs.existsSync(store.fifoPath(rec.id)) ? "created" : "running";
-}
-
-/** The same as deriveStatus, with the fast asynchronous reads (`rt state`). */
-export async function deriveStatusAsync(store: StateStore, rec: ContainerRecord): Promise<Status> {
-  if (rec.pid === 0) return "creating";
-  if (!isSameLive(await readProcStatAsync(rec.pid), rec.pidStartTime)) return "stopped";
-  return (await exists(store.fifoPath(rec.id))) ? "created" : "running";
+  return exists(store.fifoPath(rec.id)) ? "created" : "running";
 }
 
 export function toState(rec: ContainerRecord | null, id: string, status: Status): State {

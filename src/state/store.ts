@@ -1,8 +1,8 @@
 // The state directory: <root>/<id>/ holds state.json and, until `start`,
 // exec.fifo. Nothing else keeps state between rt invocations (no daemon).
-import { fs } from "../sys/fs.ts";
-import { readText } from "../sys/files.ts";
-import * as path from "node:path";
+import { host } from "../sys/host.ts";
+import { isDirectory, mkdirAll, removeTree } from "../sys/files.ts";
+import * as path from "../sys/path.ts";
 import { RtError, describeSysError } from "../errors.ts";
 import { validateId } from "./id.ts";
 
@@ -51,13 +51,13 @@ export class StateStore {
   claim(id: string): string {
     const dir = this.dir(id);
     try {
-      fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
+      mkdirAll(this.root, 0o700);
     } catch (e) {
       throw new RtError(`state root ${this.root}: ${describeSysError(e)}`);
     }
     this.assertRootIsDirectory();
     try {
-      fs.mkdirSync(dir, { mode: 0o700 });
+      host().mkdir(dir, 0o700);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new RtError(`container "${id}" already exists`);
       throw new RtError(`state dir ${dir}: ${describeSysError(e)}`);
@@ -67,45 +67,26 @@ export class StateStore {
 
   /** The state root must be a real directory, never a symlink that leads elsewhere. */
   private assertRootIsDirectory(): void {
-    const st = fs.lstatSync(this.root);
-    if (!st.isDirectory()) throw new RtError(`state root ${this.root} is not a directory`);
+    if (!isDirectory(this.root)) throw new RtError(`state root ${this.root} is not a directory`);
   }
 
   exists(id: string): boolean {
-    try {
-      return fs.lstatSync(this.dir(id)).isDirectory();
-    } catch {
-      return false;
-    }
+    return isDirectory(this.dir(id));
   }
 
-  /** Reads the record; null while the container is still being created. */
+  /** Reads the record; null while the container is still being created (its dir exists, state.json not yet). */
   read(id: string): ContainerRecord | null {
     const dir = this.dir(id);
+    const file = path.join(dir, STATE_FILE);
     let text: string;
     try {
-      const st = fs.lstatSync(dir);
-      if (!st.isDirectory()) throw new RtError(`container "${id}" does not exist`);
-      text = fs.readFileSync(path.join(dir, STATE_FILE), "utf8");
+      text = host().readFile(file);
     } catch (e) {
-      if (e instanceof RtError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" && fs.existsSync(dir)) return null;
+      if (code === "ENOENT" && isDirectory(dir)) return null;
       if (code === "ENOENT" || code === "ENOTDIR") throw new RtError(`container "${id}" does not exist`);
       throw new RtError(`reading state of "${id}": ${describeSysError(e)}`);
     }
-    try {
-      return JSON.parse(text) as ContainerRecord;
-    } catch {
-      throw new RtError(`state of "${id}" is corrupt (${path.join(dir, STATE_FILE)})`);
-    }
-  }
-
-  /** read(), with the fast asynchronous reads: `rt state` needs nothing else. */
-  async readAsync(id: string): Promise<ContainerRecord | null> {
-    const file = path.join(this.dir(id), STATE_FILE);
-    const text = await readText(file);
-    if (text === null) return this.read(id); // rare: missing, or still being created
     try {
       return JSON.parse(text) as ContainerRecord;
     } catch {
@@ -117,18 +98,18 @@ export class StateStore {
   write(record: ContainerRecord): void {
     const dir = this.dir(record.id);
     const tmp = path.join(dir, `.${STATE_FILE}.tmp`);
-    fs.writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
-    fs.renameSync(tmp, path.join(dir, STATE_FILE));
+    host().writeFile(tmp, JSON.stringify(record), 0o600, "w");
+    host().rename(tmp, path.join(dir, STATE_FILE));
   }
 
   remove(id: string): void {
-    fs.rmSync(this.dir(id), { recursive: true, force: true });
+    removeTree(this.dir(id));
   }
 
   /** Ids of every container under the root (for `rt list`). */
   list(): string[] {
     try {
-      return fs.readdirSync(this.root).filter((n) => !n.startsWith(".")).sort();
+      return host().readdir(this.root).filter((n) => !n.startsWith(".")).sort();
     } catch {
       return [];
     }
@@ -138,12 +119,12 @@ export class StateStore {
 /** Writes a file atomically next to its destination (pid files). */
 export function writeFileAtomic(file: string, data: string): void {
   const abs = path.resolve(file);
-  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.tmp`);
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${host().pid()}.tmp`);
   try {
-    fs.writeFileSync(tmp, data, { mode: 0o644 });
-    fs.renameSync(tmp, abs);
+    host().writeFile(tmp, data, 0o644, "w");
+    host().rename(tmp, abs);
   } catch (e) {
-    try { fs.rmSync(tmp, { force: true }); } catch { /* nothing to undo */ }
+    try { host().unlink(tmp); } catch { /* nothing to undo */ }
     throw new RtError(`writing ${abs}: ${describeSysError(e)}`);
   }
 }

@@ -1,29 +1,65 @@
-// Asynchronous file reads for the hottest command paths (state, start, kill).
-// In the Bun executable they use Bun.file, which is native and needs no
-// node:fs (whose load costs ≈ 2–3 ms of start-up); under Node, fs/promises.
-declare const Bun: { file(path: string): { text(): Promise<string>; exists(): Promise<boolean> } } | undefined;
+// File helpers built on the host's calls: the few shapes rt needs again and again.
+import { host } from "./host.ts";
+import { join } from "./path.ts";
 
-type FsPromises = typeof import("node:fs/promises");
-const fsp = (): FsPromises => (process as unknown as { getBuiltinModule(id: string): FsPromises }).getBuiltinModule("node:fs/promises");
+const code = (e: unknown): string | undefined => (e as { code?: string } | null)?.code;
 
-/** The file's text, or null if it (or a parent) does not exist. */
-export async function readText(path: string): Promise<string | null> {
+/** The file's text, or null if it (or a parent) does not exist, or the process behind a /proc path is gone. */
+export function readTextOrNull(path: string): string | null {
   try {
-    return typeof Bun !== "undefined" ? await Bun.file(path).text() : await fsp().readFile(path, "utf8");
+    return host().readFile(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR" || code === "ESRCH") return null;
+    const c = code(e);
+    if (c === "ENOENT" || c === "ENOTDIR" || c === "ESRCH") return null;
     throw e;
   }
 }
 
-/** Whether a non-directory path exists (regular file, fifo, …). */
-export async function exists(path: string): Promise<boolean> {
-  if (typeof Bun !== "undefined") return Bun.file(path).exists();
+/** Whether anything (file, fifo, directory, dangling link) is at path. */
+export function exists(path: string): boolean {
   try {
-    await fsp().access(path);
+    host().lstat(path);
     return true;
   } catch {
     return false;
+  }
+}
+
+export function isDirectory(path: string): boolean {
+  try {
+    return host().lstat(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/** mkdir -p; a directory that already exists is fine. */
+export function mkdirAll(path: string, mode: number): void {
+  try {
+    host().mkdir(path, mode);
+  } catch (e) {
+    if (code(e) === "EEXIST") return;
+    if (code(e) !== "ENOENT") throw e;
+    const parent = path.slice(0, path.lastIndexOf("/"));
+    if (!parent || parent === path) throw e;
+    mkdirAll(parent, mode);
+    mkdirAll(path, mode);
+  }
+}
+
+/** rm -rf without following symlinks; a missing path is fine. */
+export function removeTree(path: string): void {
+  let info;
+  try {
+    info = host().lstat(path);
+  } catch (e) {
+    if (code(e) === "ENOENT") return;
+    throw e;
+  }
+  if (info.isDirectory) {
+    for (const name of host().readdir(path)) removeTree(join(path, name));
+    try { host().rmdir(path); } catch (e) { if (code(e) !== "ENOENT") throw e; }
+  } else {
+    try { host().unlink(path); } catch (e) { if (code(e) !== "ENOENT") throw e; }
   }
 }

@@ -1,0 +1,46 @@
+// Types of the modules the QuickJS executable offers (native/host/SYS.md).
+
+declare module "rt:sys" {
+  export const argv: string[];
+  export function readFile(path: string): string;
+  export function writeFile(path: string, data: string, mode: number, how: "w" | "a" | "wx"): void;
+  export function open(path: string, flags: number, mode?: number): number;
+  export function close(fd: number): void;
+  export function read(fd: number, max: number): Uint8Array;
+  export function write(fd: number, data: string | Uint8Array, offset?: number): number;
+  export function utf8Decode(bytes: Uint8Array): string;
+  export function utf8Encode(s: string): Uint8Array;
+  export function rename(from: string, to: string): void;
+  export function mkdir(path: string, mode: number): void;
+  export function rmdir(path: string): void;
+  export function unlink(path: string): void;
+  export interface Stat { mode: number; uid: number; gid: number; size: number; ino: number; dev: number }
+  export function lstat(path: string): Stat;
+  export function stat(path: string): Stat;
+  export function readdir(path: string): string[];
+  export function realpath(path: string): string;
+  export function getcwd(): string;
+  export function readlink(path: string): string;
+  export function getpid(): number;
+  export function getuid(): number;
+  export function geteuid(): number;
+  export function getenv(name: string): string | undefined;
+  export function kill(pid: number, sig: number): void;
+  export function socketpair(): [number, number];
+  export function spawn(path: string, argv: string[], env: string[], fds: number[]): number;
+  export function waitpid(pid: number, flags: number): [number, number];
+  export function sleep(ms: number): void;
+  export function exit(code: number): never;
+  export const O_RDONLY: number, O_WRONLY: number, O_RDWR: number, O_CREAT: number, O_EXCL: number,
+    O_TRUNC: number, O_APPEND: number, O_NONBLOCK: number, O_DIRECTORY: number, O_NOFOLLOW: number;
+  export const S_IFMT: number, S_IFDIR: number, S_IFREG: number, S_IFIFO: number, S_IFLNK: number;
+  export const WNOHANG: number, SIGCHLD: number;
+  export const signals: Record<string, number>;
+}
+
+declare module "qjs:os" {
+  export function signal(sig: number, handler: (() => void) | null): void;
+  export function setReadHandler(fd: number, handler: (() => void) | null): void;
+  export function setTimeout(fn: () => void, ms: number): unknown;
+  export function clearTimeout(t: unknown): void;
+}
