@@ -2,12 +2,13 @@
 //   1. spec-schemas/ → precompiled validators (src/bundle/generated/)
 //   2. native/       → native/build/rt-exec and native/build/probe (system cc)
 //   3. QuickJS       → build/quickjs (fetched from the npm registry, built here)
-//   4. src/          → dist/rt: the CLI bundled to one ES module, compiled to
-//                      QuickJS bytecode and linked with native/host (SYS.md),
+//   4. src/          → dist/rt: the CLI bundled to ES modules (an entry and
+//                      the chunks it imports), compiled to QuickJS bytecode
+//                      and linked with native/host (SYS.md),
 //                      with dist/rt-exec beside it; dist/lib/index.js, the library for Node
 //   5. build/rootfs  → the small root filesystem the tests run containers from
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -30,13 +31,18 @@ run(process.execPath, ["scripts/compile-schemas.mjs"]);
 run("make", ["-s", "-C", "native"]);
 run(process.execPath, ["scripts/quickjs.mjs"]);
 mkdirSync(join(repo, "dist"), { recursive: true });
-// The CLI as one ES module for QuickJS: the host's modules stay imports.
+// The CLI as ES modules for QuickJS: the entry build/rt-bundle/rt.js and the
+// chunks it reaches by import() (each command; create's config validator),
+// which the host loads only then. The host's modules stay imports. No
+// module preload: that is for browsers (it would call document).
+rmSync(join(repo, "build/rt-bundle"), { recursive: true, force: true });
 run(bunPath(), [
   "build", "--target=browser", "--format=esm", "--minify", "--sourcemap=none",
+  "--splitting", "--no-module-preload",
   "--external", "rt:sys", "--external", "qjs:os",
-  "src/cli/rt.ts", "--outfile", "build/rt-bundle.js",
+  "src/cli/rt.ts", "--outdir", "build/rt-bundle",
 ]);
-run("make", ["-s", "-C", "native/host", `BUNDLE=${join(repo, "build/rt-bundle.js")}`, `OUT=${join(repo, "dist/rt")}`, `QJS=${join(repo, "build/quickjs")}`]);
+run("make", ["-s", "-C", "native/host", `BUNDLE=${join(repo, "build/rt-bundle/rt.js")}`, `OUT=${join(repo, "dist/rt")}`, `QJS=${join(repo, "build/quickjs")}`]);
 copyFileSync(join(repo, "native/build/rt-exec"), join(repo, "dist/rt-exec"));
 // The library for Node services (import { Runtime } from the package).
 run(bunPath(), ["build", "--target=node", "--format=esm", "--minify-syntax", "src/index.ts", "--outfile", "dist/lib/index.js"]);

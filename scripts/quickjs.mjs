@@ -27,8 +27,8 @@
 //   replaces it everywhere QuickJS reports an uncaught exception (a weak
 //   function is never inlined); and dlopen/dlsym/dlclose are renamed to
 //   stand-ins that fail, so that the static link of dist/rt references no
-//   dlopen (QuickJS's loader of .so modules is unused: the host sets no
-//   module loader) and gets no glibc static-dlopen warning.
+//   dlopen (QuickJS's loader of .so modules is never used: the host's own
+//   module loader reads only bytecode linked into the executable) and gets no glibc static-dlopen warning.
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";

@@ -105,7 +105,10 @@ export async function main(argv: string[]): Promise<number> {
       logger.error(e.message);
       return e.exitCode;
     }
-    logger.error(`internal error: ${(e as Error)?.stack ?? e}`);
+    // QuickJS's stack has no message line (Node's does): print both, once.
+    const err = e as Error;
+    const stack = err?.stack ?? "";
+    logger.error(`internal error: ${stack.startsWith(`${err?.name}: `) ? stack : `${err?.message ?? e}\n${stack}`.trimEnd()}`);
     return 1;
   }
 }

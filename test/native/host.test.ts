@@ -270,3 +270,167 @@ describe("native/host (rt:sys under QuickJS)", () => {
     expect(r.stderr).toMatch(/^rt: internal error: Error: timer boom\n/);
   });
 });
+
+// A bundle split by `bun build --splitting`: the entry and its chunks, each
+// compiled to bytecode of its own (native/host/bytecode.sh); the host reads
+// a chunk only when QuickJS's module loader asks for it.
+const LAZY_BUNDLE: Record<string, string> = {
+  "main.js": `import * as sys from "rt:sys";
+import { log } from "./shared.js";
+log.push("main");
+const out = (v) => sys.write(1, JSON.stringify(v) + "\\n");
+const describe = (e) => ({ name: e && e.name, message: e && e.message });
+const cases = {
+  async none() { out(log); },
+  async twice() {
+    const [a1, a2] = await Promise.all([import("./a.js"), import("./a.js")]);
+    const a3 = await import("./a.js");
+    out({ log, same: a1 === a2 && a2 === a3, answer: a1.answer, sharedLog: a1.shared === log });
+  },
+  async nested() {
+    const a = await import("./a.js");
+    const b = await a.loadB();
+    out({ log, b: b.b, again: b === await import("./b.js") });
+  },
+  async import(...names) {
+    const r = [];
+    for (const n of names) {
+      try { await import(n); r.push("loaded"); } catch (e) { r.push(describe(e)); }
+    }
+    out({ log, r });
+  },
+};
+cases[sys.argv[0]](...sys.argv.slice(1));
+`,
+  "shared.js": `export const log = ["shared"];\n`,
+  // Calls import() itself: left unstripped, so that it resolves "./b.js".
+  "a.js": `import { log } from "./shared.js";
+log.push("a");
+export const answer = 42;
+export { log as shared };
+export const loadB = () => import("./b.js");
+`,
+  "b.js": `import { log } from "./shared.js";\nlog.push("b");\nexport const b = "b";\n`,
+  "throws.js": `import { log } from "./shared.js";\nlog.push("throws");\nthrow new Error("evaluated");\n`,
+};
+
+/** The bytecode bytes of a module of the bundle, as bytecode.sh wrote them. */
+function moduleBytecode(bytecodeC: string, name: string): Buffer {
+  const c = fs.readFileSync(bytecodeC, "utf8");
+  const sym = name === "entry" ? "qjsc_rt" : c.match(new RegExp(`\\{ "${name.replace(/\./g, "\\.")}", (rt_module_\\d+), sizeof`))?.[1];
+  if (!sym) throw new Error(`${name}: not in ${bytecodeC}`);
+  const body = c.match(new RegExp(`const uint8_t ${sym}\\[\\d+\\] = \\{([^}]*)\\};`))?.[1];
+  if (!body) throw new Error(`${sym}: no bytecode in ${bytecodeC}`);
+  return Buffer.from(body.split(",").map((s) => s.trim()).filter(Boolean).map((s) => parseInt(s, 16)));
+}
+
+/**
+ * A copy of the executable with the given modules' bytecode spoiled (a wrong
+ * bytecode version, the first byte): QuickJS fails to read such a module
+ * ("invalid version"), so a program that still runs never read it.
+ */
+function spoil(exe: string, bytecodeC: string, names: string[], out: string): string {
+  const bin = fs.readFileSync(exe);
+  for (const name of names) {
+    const bytes = moduleBytecode(bytecodeC, name);
+    const at = bin.indexOf(bytes);
+    expect(at, `${name}'s bytecode in ${exe}`).toBeGreaterThan(0);
+    expect(bin.indexOf(bytes, at + 1), `${name}'s bytecode only once`).toBe(-1);
+    bin[at] ^= 0x80;
+  }
+  fs.writeFileSync(out, bin, { mode: 0o755 });
+  return out;
+}
+
+function runExe(file: string, args: string[]): Run {
+  const r = spawnSync(file, args, { encoding: "utf8", timeout: 10_000 });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function json(r: Run): any {
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+describe("native/host: the bundle's chunks load when imported", () => {
+  let dir: string;
+  let lazy: string;
+  let bytecodeC: string;
+  const INVALID = { name: "SyntaxError", message: expect.stringMatching(/^invalid version/) };
+
+  beforeAll(() => {
+    execFileSync(process.execPath, [path.join(REPO, "scripts/quickjs.mjs")], { stdio: "inherit" });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "rt-host-lazy-"));
+    fs.mkdirSync(path.join(dir, "bundle"));
+    for (const [name, text] of Object.entries(LAZY_BUNDLE)) fs.writeFileSync(path.join(dir, "bundle", name), text);
+    lazy = path.join(dir, "lazy");
+    const build = path.join(dir, "obj");
+    bytecodeC = path.join(build, "rt_bytecode.c");
+    execFileSync("make", ["-s", "-C", path.join(REPO, "native/host"),
+      `BUNDLE=${path.join(dir, "bundle/main.js")}`, `OUT=${lazy}`, `QJS=${QJS}`, `BUILD=${build}`], { stdio: "inherit" });
+  }, 300_000);
+
+  afterAll(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the entry's static imports are read at start-up, a chunk only imported is neither read nor evaluated", () => {
+    expect(json(runExe(lazy, ["none"]))).toEqual(["shared", "main"]);
+    // Every chunk but the static import spoiled: start-up never reads them.
+    const spoiled = spoil(lazy, bytecodeC, ["a.js", "b.js", "throws.js"], path.join(dir, "spoiled-chunks"));
+    expect(json(runExe(spoiled, ["none"]))).toEqual(["shared", "main"]);
+    // Until imported: then the loader reads it and fails.
+    expect(json(runExe(spoiled, ["import", "./b.js"]))).toEqual({ log: ["shared", "main"], r: [INVALID] });
+    // The control: the entry's static import spoiled, start-up fails.
+    const r = runExe(spoil(lazy, bytecodeC, ["shared.js"], path.join(dir, "spoiled-static")), ["none"]);
+    expect(r).toMatchObject({ status: 1, stdout: "", stderr: expect.stringMatching(/^rt: internal error: SyntaxError: invalid version/) });
+  });
+
+  it("imports of one chunk, at once or later, give the same module, evaluated once; its static imports are the entry's", () => {
+    expect(json(runExe(lazy, ["twice"]))).toEqual({ log: ["shared", "main", "a"], same: true, answer: 42, sharedLog: true });
+  });
+
+  it("a chunk imports another (import() from a chunk resolves against its name)", () => {
+    expect(json(runExe(lazy, ["nested"]))).toEqual({ log: ["shared", "main", "a", "b"], b: "b", again: true });
+  });
+
+  it("a chunk that throws at its top level: the import rejects, each time with the same error, evaluated once", () => {
+    expect(json(runExe(lazy, ["import", "./throws.js", "./throws.js"]))).toEqual({
+      log: ["shared", "main", "throws"],
+      r: [{ name: "Error", message: "evaluated" }, { name: "Error", message: "evaluated" }],
+    });
+  });
+
+  it("an unknown module: a ReferenceError, module not found", () => {
+    expect(json(runExe(lazy, ["import", "./nope.js", "nope"]))).toEqual({
+      log: ["shared", "main"],
+      r: [{ name: "ReferenceError", message: "module not found: 'nope.js'" }, { name: "ReferenceError", message: "module not found: 'nope'" }],
+    });
+  });
+
+  it("rt itself: --version and state read none of the chunks create/validate need (the config validator)", () => {
+    // dist/rt's own bundle (scripts/build.mjs), linked here again so that its
+    // generated bytecode is at hand.
+    const bundle = path.join(REPO, "build/rt-bundle");
+    const build = path.join(dir, "rt-obj");
+    const rt = path.join(dir, "rt");
+    execFileSync("make", ["-s", "-C", path.join(REPO, "native/host"),
+      `BUNDLE=${path.join(bundle, "rt.js")}`, `OUT=${rt}`, `QJS=${QJS}`, `BUILD=${build}`], { stdio: "inherit" });
+    // The largest chunk, by far: the precompiled JSON-schema validator.
+    const [largest] = fs.readdirSync(bundle).filter((f) => f !== "rt.js")
+      .sort((a, b) => fs.statSync(path.join(bundle, b)).size - fs.statSync(path.join(bundle, a)).size);
+    expect(fs.readFileSync(path.join(bundle, largest), "utf8")).toMatch(/additionalProperties|must have required property/);
+    const spoiled = spoil(rt, path.join(build, "rt_bytecode.c"), [largest], path.join(dir, "rt-spoiled"));
+    expect(runExe(spoiled, ["--version"])).toMatchObject({ status: 0, stdout: expect.stringMatching(/^rt version /), stderr: "" });
+    const root = fs.mkdtempSync(path.join(dir, "root-"));
+    expect(runExe(spoiled, ["--root", root, "state", "x"])).toMatchObject({ status: 1, stderr: 'rt: container "x" does not exist\n' });
+    expect(runExe(spoiled, ["--root", root, "list"])).toMatchObject({ status: 0, stderr: "" });
+    // The control: validate needs it. (rt prints an internal error's stack
+    // only, here empty: QuickJS's stack has no message, and this one comes
+    // from no JavaScript frame.)
+    expect(runExe(rt, ["validate", "--bundle", root])).toMatchObject({ status: 1, stderr: expect.stringMatching(/cannot read config\.json/) });
+    expect(runExe(spoiled, ["validate", "--bundle", root])).toMatchObject({ status: 1, stderr: expect.stringMatching(/^rt: internal error: /) });
+  }, 60_000);
+});
