@@ -3,7 +3,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Runtime, RtError } from "../../src/index.ts";
+import { spawnSync } from "node:child_process";
+import { Runtime, RtError, createContainer, startContainer, waitContainer, killContainer, deleteContainer, containerState, listContainers } from "../../src/index.ts";
 import { cleanupRoot, makeBundle, stateRoot, testSpec, tmpDir, uniqueId } from "../helpers.ts";
 
 const root = stateRoot();
@@ -47,5 +48,36 @@ describe("library API", () => {
     await expect(rt.create(id, { bundle })).rejects.toThrow(/process\.rlimits\[0\]\.type/);
     expect(fs.existsSync(path.join(root, id))).toBe(false);
     expect(() => rt.wait(id)).toThrow(/not created with watch/);
+  });
+
+  it("the same cycle through the function-style API", async () => {
+    const id = uniqueId("fn");
+    const { pid } = await createContainer(id, { root, bundle: makeBundle(testSpec(["/bin/probe", "sleep", "60"])) });
+    expect(containerState(id, { root })).toMatchObject({ id, status: "created", pid });
+    expect(listContainers({ root }).map((s) => s.id)).toContain(id);
+    startContainer(id, { root });
+    expect(containerState(id, { root }).status).toBe("running");
+    killContainer(id, "SIGKILL", { root });
+    expect(await waitContainer(id, { root })).toBe(128 + 9);
+    deleteContainer(id, { root });
+    expect(fs.existsSync(path.join(root, id))).toBe(false);
+  });
+
+  it("the built package (dist/lib) runs the cycle in a plain Node process", () => {
+    const id = uniqueId("pkg");
+    const bundle = makeBundle(testSpec(["/bin/probe", "exit", "7"]));
+    const lib = path.resolve(__dirname, "../../dist/lib/index.js");
+    const script = `
+      const rt = await import(${JSON.stringify(lib)});
+      const o = { root: ${JSON.stringify(root)} };
+      await rt.createContainer(${JSON.stringify(id)}, { ...o, bundle: ${JSON.stringify(bundle)} });
+      rt.startContainer(${JSON.stringify(id)}, o);
+      const status = await rt.waitContainer(${JSON.stringify(id)}, o);
+      rt.deleteContainer(${JSON.stringify(id)}, o);
+      console.log(JSON.stringify({ status }));`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 20_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ status: 7 });
+    expect(fs.existsSync(path.join(root, id))).toBe(false);
   });
 });
