@@ -1,6 +1,7 @@
 // The host in the `rt` executable: QuickJS with the native module rt:sys
 // (native/host/SYS.md). Everything is synchronous but the wait for a `run`
-// container, which uses QuickJS's event loop (os.setReadHandler, os.signal).
+// container, which uses QuickJS's event loop (os.setReadHandler, on the
+// executor's socket and on a signalfd).
 // Importing this module installs it.
 import * as sys from "rt:sys";
 import * as os from "qjs:os";
@@ -144,8 +145,27 @@ export const quickjsHost: Host = {
   sleep: (ms) => sys.sleep(ms),
   launch,
   onSignals(signals, handler) {
-    for (const n of signals) os.signal(n, () => handler(n));
-    return () => { for (const n of signals) os.signal(n, null); };
+    // Blocked and read from a signalfd, not os.signal: QuickJS's event loop
+    // checks for signals and then blocks in select() (no pselect), so one
+    // that arrives in between would wait for the next fd event, for `run`
+    // perhaps the container's exit. A signalfd is readable whenever one is
+    // pending.
+    let fd = sys.signalfd(signals);
+    os.setReadHandler(fd, () => {
+      for (let s; fd >= 0 && (s = sys.readSignal(fd));) handler(s);
+    });
+    return () => {
+      if (fd < 0) return;
+      os.setReadHandler(fd, null);
+      // Drop what came since the last read: still blocked, it would be
+      // delivered on unblocking with its default action (TERM would end rt
+      // before `run` deletes the container). Whatever comes later has its
+      // default action again, as on Node after process.off.
+      while (sys.readSignal(fd));
+      sys.close(fd);
+      fd = -1;
+      sys.unblockSignals(signals);
+    };
   },
 
   stdout: (text) => writeAll(1, text),

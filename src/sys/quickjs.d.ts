@@ -26,6 +26,11 @@ declare module "rt:sys" {
   export function geteuid(): number;
   export function getenv(name: string): string | undefined;
   export function kill(pid: number, sig: number): void;
+  /** Blocks these signals and returns a non-blocking signalfd for them. */
+  export function signalfd(signals: number[]): number;
+  /** The number of the next pending signal read from a signalfd; 0 if none. */
+  export function readSignal(fd: number): number;
+  export function unblockSignals(signals: number[]): void;
   export function socketpair(): [number, number];
   export function spawn(path: string, argv: string[], env: string[], fds: number[]): number;
   export function waitpid(pid: number, flags: number): [number, number];
@@ -39,7 +44,6 @@ declare module "rt:sys" {
 }
 
 declare module "qjs:os" {
-  export function signal(sig: number, handler: (() => void) | null): void;
   export function setReadHandler(fd: number, handler: (() => void) | null): void;
   export function setTimeout(fn: () => void, ms: number): unknown;
   export function clearTimeout(t: unknown): void;
