@@ -4,7 +4,10 @@
 // the event loop. The bundle's other modules (its chunks) are read from
 // their bytecode only when imported. Anything the program does not catch
 // ends it: printed with its stack after "rt: internal error: ", exit status 1.
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,8 +142,29 @@ static JSModuleDef *load_module(JSContext *ctx, const char *name, void *opaque)
     return NULL;
 }
 
+// A caller may start rt with stdin, stdout or stderr closed. Left so, the
+// next fd rt opens (the executor's socket, say) would take that number and be
+// handed to the container as its stdio. As Node does, such fds become
+// /dev/null first. (Debian's static glibc already does this at start-up, as
+// strace shows; this keeps it so with any libc or link mode: 3 fcntl calls.)
+static void open_missing_stdio(void)
+{
+    for (int fd = 0; fd < 3; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        int nul = open("/dev/null", O_RDWR);
+        if (nul < 0)
+            abort(); // no /dev/null: nothing sane to hand on
+        if (nul != fd) { // a lower one was missing too and was taken first: fixed on its own turn
+            dup2(nul, fd);
+            close(nul);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
+    open_missing_stdio();
     JSRuntime *rt = JS_NewRuntime();
     if (!rt) {
         fputs("rt: internal error: cannot create the JavaScript runtime\n", stderr);

@@ -4,7 +4,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { HAS_BUSYBOX, ROOTFS, cleanupRoot, createWithOutput, makeBundle, rt, stateOf, stateRoot, testSpec, tmpDir, uniqueId, unifiedMount, waitFor } from "../helpers.ts";
+import { spawnSync } from "node:child_process";
+import { HAS_BUSYBOX, ROOTFS, RT, cleanupRoot, createWithOutput, makeBundle, rt, stateOf, stateRoot, testSpec, tmpDir, uniqueId, unifiedMount, waitFor } from "../helpers.ts";
 
 const root = stateRoot();
 afterAll(() => cleanupRoot(root));
@@ -21,6 +22,16 @@ function rootfsWithEscapingSymlink(): { rootfs: string; hostDir: string } {
 }
 
 describe("processes", () => {
+  it("a caller's closed stdio reaches the container as /dev/null, never as rt's own fds", () => {
+    const bundle = makeBundle(testSpec(["/bin/probe", "sleep", "100"]));
+    const id = uniqueId();
+    const r = spawnSync("sh", ["-c", `exec "$0" --root "$1" create --bundle "$2" "$3" <&- >&- 2>&-`, RT, root, bundle, id], { stdio: "ignore", timeout: 10_000 });
+    expect(r.status).toBe(0);
+    const pid = stateOf(root, id).pid!;
+    for (const fd of [0, 1, 2]) expect(fs.readlinkSync(`/proc/${pid}/fd/${fd}`), `fd ${fd}`).toBe("/dev/null");
+    expect(rt(root, ["delete", "--force", id]).code).toBe(0);
+  });
+
   it.runIf(HAS_BUSYBOX)("kill --all signals every process in the container's cgroup", async () => {
     const bundle = makeBundle(testSpec(["/bin/sh", "-c", "sleep 100 & sleep 100 & exec sleep 100"]));
     const id = uniqueId();
