@@ -84,8 +84,12 @@ describe("native/host (rt:sys under QuickJS)", () => {
     execFileSync(process.execPath, [path.join(REPO, "scripts/quickjs.mjs")], { stdio: "inherit" });
     work = fs.mkdtempSync(path.join(os.tmpdir(), "rt-host-test-"));
     exe = path.join(work, "sys-cases");
+    // Bundled as scripts/build.mjs bundles rt: the fixture uses src/sys/host-quickjs.ts.
+    const bundle = path.join(work, "bundle/sys-cases.js");
+    execFileSync(path.join(REPO, "node_modules/.bin/bun"), ["build", "--target=browser", "--format=esm",
+      "--external", "rt:sys", "--external", "qjs:os", FIXTURE, "--outfile", bundle], { stdio: ["ignore", "ignore", "inherit"] });
     execFileSync("make", ["-s", "-C", path.join(REPO, "native/host"),
-      `BUNDLE=${FIXTURE}`, `OUT=${exe}`, `QJS=${QJS}`, `BUILD=${path.join(work, "obj")}`], { stdio: "inherit" });
+      `BUNDLE=${bundle}`, `OUT=${exe}`, `QJS=${QJS}`, `BUILD=${path.join(work, "obj")}`], { stdio: "inherit" });
   }, 300_000);
 
   afterAll(() => {
