@@ -249,11 +249,11 @@ function checkTerminal(terminal: boolean, consoleSocket: string | undefined): vo
   if (!terminal && consoleSocket) throw new RtError("--console-socket given, but process.terminal is false");
 }
 
-const FORWARDED = ["INT", "TERM", "HUP", "QUIT", "USR1", "USR2", "WINCH"].map((n) => parseSignal(n));
+const FORWARDED = ["INT", "TERM", "HUP", "QUIT", "USR1", "USR2", "WINCH"];
 
 /** While `run` waits, signals sent to rt go to the container, as runc does. */
 function forwardSignals(pid: number): { stop(): void } {
-  const stop = host().onSignals(FORWARDED, (sig) => {
+  const stop = host().onSignals(FORWARDED.map((n) => parseSignal(n)), (sig) => {
     try { host().kill(pid, sig); } catch { /* exited */ }
   });
   return { stop };

@@ -70,10 +70,6 @@ export class StateStore {
     if (!isDirectory(this.root)) throw new RtError(`state root ${this.root} is not a directory`);
   }
 
-  exists(id: string): boolean {
-    return isDirectory(this.dir(id));
-  }
-
   /** Reads the record; null while the container is still being created (its dir exists, state.json not yet). */
   read(id: string): ContainerRecord | null {
     const dir = this.dir(id);
