@@ -3,7 +3,7 @@
 // out and the executor's reports come back, until the container is created or
 // an op failed. A failure names the config field of the op behind it.
 import { host } from "../sys/host.ts";
-import { RtError } from "../errors.ts";
+import { RtError, describeSysError } from "../errors.ts";
 import { describePlan, encodePlan, parseReport, type Plan, type Report } from "./wire.ts";
 import { executorPath } from "./locate.ts";
 
@@ -20,14 +20,23 @@ export interface LaunchedContainer {
 export async function launch(plan: Plan, extraFds: number, debug?: (msg: string) => void, watch = false): Promise<LaunchedContainer> {
   debug?.(`plan:\n${describePlan(plan)}`);
   const reports = new ReportReader(plan, debug);
-  const { exited } = await host().launch({
-    path: executorPath(),
-    args: [],
-    passFds: extraFds,
-    plan: encodePlan(plan),
-    onLine: (line) => reports.take(line),
-    watch,
-  });
+  const path = executorPath();
+  let exited: Promise<number>;
+  try {
+    ({ exited } = await host().launch({
+      path,
+      args: [],
+      passFds: extraFds,
+      plan: encodePlan(plan),
+      onLine: (line) => reports.take(line),
+      watch,
+    }));
+  } catch (e) {
+    // A report's failure is already named by its field; anything else is the
+    // executor itself failing to start or to talk (spawn, socket errors).
+    if (e instanceof RtError) throw e;
+    throw new RtError(`running the executor ${path}: ${describeSysError(e)}`);
+  }
   return { pid: reports.finish(), exited };
 }
 

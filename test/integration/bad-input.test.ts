@@ -19,9 +19,9 @@ function processesInCgroupsNamed(id: string): number[] {
   return pids;
 }
 
-function expectFailureLeavesNothing(args: string[], id: string, message: string | RegExp) {
+function expectFailureLeavesNothing(args: string[], id: string, message: string | RegExp, env?: NodeJS.ProcessEnv) {
   // Output to files: if create wrongly succeeded, its container would hold a pipe open.
-  const r = rtDetached(root, args);
+  const r = rtDetached(root, args, env ? { env: { ...process.env, ...env } } : {});
   expect(r.code).not.toBe(0);
   if (typeof message === "string") expect(r.stderr).toContain(message);
   else expect(r.stderr).toMatch(message);
@@ -31,6 +31,14 @@ function expectFailureLeavesNothing(args: string[], id: string, message: string 
 }
 
 describe("bad input", () => {
+  it("an executor that cannot run is named, with the errno, and nothing is left", () => {
+    const id = uniqueId();
+    const notExecutable = path.join(tmpDir(), "rt-exec");
+    fs.writeFileSync(notExecutable, "not a program", { mode: 0o644 });
+    expectFailureLeavesNothing(["create", "--bundle", makeBundle(testSpec(["/bin/probe", "true"])), id], id,
+      `running the executor ${notExecutable}: spawn ${notExecutable}: permission denied (EACCES)`, { RT_EXEC: notExecutable });
+  });
+
   it("invalid JSON", () => {
     const id = uniqueId();
     expectFailureLeavesNothing(["create", "--bundle", makeBundle("{ not json"), id], id, /config\.json: invalid JSON/);
