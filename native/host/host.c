@@ -179,10 +179,24 @@ int main(int argc, char **argv)
     // same RSS). Later thresholds adapt to the heap as usual.
     JS_SetGCThreshold(rt, 1 << 20);
 
-    // All of QuickJS's standard intrinsics. Leaving out the ones rt does not
-    // use (Eval, String.prototype.normalize) was measured to save nothing
-    // (< 300 instructions of 6 M), so nothing is left out.
-    JSContext *ctx = JS_NewContext(rt);
+    // QuickJS's standard intrinsics (JS_NewContext's list; QuickJS is built
+    // with CONFIG_BIGNUM, scripts/quickjs.mjs) but Eval: rt runs only its
+    // precompiled bytecode, so no string is ever compiled into code, and
+    // eval / new Function throw. (Leaving intrinsics out saves no time:
+    // measured < 300 instructions of 6 M.)
+    JSContext *ctx = JS_NewContextRaw(rt);
+    if (ctx) {
+        JS_AddIntrinsicBaseObjects(ctx);
+        JS_AddIntrinsicDate(ctx);
+        JS_AddIntrinsicStringNormalize(ctx);
+        JS_AddIntrinsicRegExp(ctx);
+        JS_AddIntrinsicJSON(ctx);
+        JS_AddIntrinsicProxy(ctx);
+        JS_AddIntrinsicMapSet(ctx);
+        JS_AddIntrinsicTypedArrays(ctx);
+        JS_AddIntrinsicPromise(ctx);
+        JS_AddIntrinsicBigInt(ctx);
+    }
     if (!ctx) {
         fputs("rt: internal error: cannot create the JavaScript context\n", stderr);
         return 1;

@@ -96,6 +96,12 @@ describe("native/host (rt:sys under QuickJS)", () => {
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
+  it("eval and new Function are not there: only precompiled code runs", () => {
+    const [viaEval, viaFunction] = result<({ name: string; message: string } | null)[]>("noEval");
+    expect(viaEval, "eval compiled a string").toMatchObject({ name: "TypeError", message: "eval is not supported" });
+    expect(viaFunction, "new Function compiled a string").toMatchObject({ name: "TypeError", message: "eval is not supported" });
+  });
+
   it("argv: the arguments after the program name", () => {
     expect(result("argv", "a b", "ü", "")).toEqual(["argv", "a b", "ü", ""]);
   });
