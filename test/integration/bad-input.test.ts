@@ -44,6 +44,12 @@ describe("bad input", () => {
     expectFailureLeavesNothing(["create", "--bundle", makeBundle("{ not json"), id], id, /config\.json: invalid JSON/);
   });
 
+  it("JSON nested too deeply for the engine is refused as invalid, not a crash", () => {
+    const id = uniqueId();
+    const deep = `{"annotations": ${"[".repeat(200_000)}${"]".repeat(200_000)}}`;
+    expectFailureLeavesNothing(["create", "--bundle", makeBundle(deep), id], id, /config\.json: invalid JSON/);
+  });
+
   it("schema violation names the JSON path", () => {
     const id = uniqueId();
     const bundle = makeBundle(testSpec(["/bin/probe", "true"], (s) => { (s.process as any).user.uid = "root"; }));
