@@ -127,20 +127,39 @@ async function concurrent(rtm, n) {
   await Promise.all(ids.map((id) => spawnAsync(rtm.bin, [...base, "delete", id])));
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
+let leaks = [];
 {
   const N = 50;
+  const mountsBefore = hostMounts();
   const c = { rt: await concurrent(runtimes.rt, N), runc: await concurrent(runtimes.runc, N) };
   results[`${N} concurrent create+start, then delete (total)`] = { ...c, ratio: c.rt / c.runc };
-  const leftovers = fs.readdirSync(runtimes.rt.root).filter((d) => d !== "sleeper");
-  const cg = cgroupLeftovers();
-  if (leftovers.length || cg.length) console.error(`bench: LEAK after concurrent run: state ${leftovers.join(",")} cgroups ${cg.join(",")}`);
+  // Nothing of rt's 50 may outlive their delete: state, cgroups, processes, mounts.
+  const state = fs.readdirSync(runtimes.rt.root).filter((d) => d !== "sleeper");
+  const cgroups = cgroupLeftovers();
+  const procs = processesInContainerCgroups();
+  const mounts = hostMounts().filter((m) => !mountsBefore.includes(m));
+  leaks = [["state dirs", state], ["cgroups", cgroups], ["processes", procs], ["host mounts", mounts]].filter(([, l]) => l.length);
 }
 
-function cgroupLeftovers() {
+function unifiedMountPoint() {
   const mi = fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(" - cgroup2 ")).map((l) => l.split(" ")[4]);
-  const mount = ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"].find((m) => mi.includes(m));
+  return ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"].find((m) => mi.includes(m));
+}
+function cgroupLeftovers() {
+  const mount = unifiedMountPoint();
   return mount ? fs.readdirSync(mount).filter((d) => /^rt-p\d+$/.test(d)) : [];
 }
+function processesInContainerCgroups() {
+  return fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try { return /\/rt-p\d+(\/|$)/m.test(fs.readFileSync(`/proc/${p}/cgroup`, "utf8")); } catch { return false; }
+  });
+}
+function hostMounts() {
+  return fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter(Boolean).map((l) => l.split(" ").slice(3, 5).join(" "));
+}
+
+// What Node's spawnSync itself costs per invocation (it is in every figure above, rt's and runc's alike).
+const spawnOverhead = median(Array.from({ length: RUNS }, () => time("/bin/true", [])));
 
 // --- peak RSS of `create` (GNU time's maximum resident set size) ---
 if (fs.existsSync("/usr/bin/time")) {
@@ -164,6 +183,9 @@ for (const [name, r] of Object.entries(results)) {
   const unit = name.includes("MiB") ? "" : " ms";
   console.log(`| ${name} | ${r.rt.toFixed(1)}${unit} | ${r.runc.toFixed(1)}${unit} | ${r.ratio.toFixed(2)} |`);
 }
+console.log(`\nEach time includes ${spawnOverhead.toFixed(1)} ms of spawning from Node (the median for /bin/true).`);
+console.log(leaks.length ? `LEAK after the concurrent run: ${leaks.map(([k, l]) => `${k}: ${l.join(", ")}`).join("; ")}` : "Leak check after the concurrent run: no state, cgroup, process or host mount of rt's left.");
 fs.mkdirSync(path.join(repo, "bench/results"), { recursive: true });
-fs.writeFileSync(path.join(repo, "bench/results/latest.json"), JSON.stringify({ date: new Date().toISOString(), machine, runs: RUNS, results }, null, 2));
+fs.writeFileSync(path.join(repo, "bench/results/latest.json"), JSON.stringify({ date: new Date().toISOString(), machine, runs: RUNS, spawnOverheadMs: spawnOverhead, leaks: Object.fromEntries(leaks), results }, null, 2));
 fs.rmSync(tmp, { recursive: true, force: true });
+if (leaks.length) process.exit(1);
