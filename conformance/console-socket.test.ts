@@ -10,13 +10,13 @@ const root = stateRoot();
 afterAll(() => cleanupRoot(root));
 
 describe("console socket", () => {
-  it("create --console-socket passes the pty master; the process has the terminal as stdio", async () => {
+  it("create --console-socket passes the pty master; the process has the terminal as stdio, owned by its user", async () => {
     const dir = tmpDir();
     const sock = path.join(dir, "console.sock");
     const out = path.join(dir, "out");
     const server = spawn("python3", [path.join(REPO, "test/fixtures/console-server.py"), sock, out], { stdio: ["ignore", "pipe", "inherit"] });
     await new Promise<void>((resolve) => server.stdout!.once("data", () => resolve()));
-    const bundle = makeBundle(testSpec(["/bin/probe", "report"], (s) => { s.process!.terminal = true; }));
+    const bundle = makeBundle(testSpec(["/bin/probe", "report"], (s) => { s.process!.terminal = true; s.process!.user = { uid: 1000, gid: 1000 }; }));
     const id = uniqueId();
     const r = rtDetached(root, ["create", "--console-socket", sock, "--bundle", bundle, id]);
     expect(r.code, r.stderr).toBe(0);
@@ -26,6 +26,8 @@ describe("console socket", () => {
     const text = fs.readFileSync(out, "utf8");
     const report = JSON.parse(text.slice(text.indexOf("{")));
     expect(report.stdin_isatty).toBe(true);
+    expect(report.uid).toBe(1000);
+    expect(report.stdin_uid).toBe(1000); // the terminal belongs to the process's user, as on a login
     await waitFor(() => JSON.parse(rt(root, ["state", id]).stdout).status === "stopped", 5000);
     rt(root, ["delete", id]);
   });

@@ -51,7 +51,8 @@ static int send_fd(int sock, int fd, const char *payload) {
 }
 
 int op_console_setup(const struct op *o) {
-  (void)o;
+  int64_t owner;
+  if (arg_i64(o, 0, 0, 0xfffffffe, &owner)) return -1;
   if (S.console_fd < 0) return fail(EINVAL, "CONSOLE_SETUP without a CONSOLE op");
   int rc = 0, master = -1, slave = -1;
   char name[64];
@@ -73,6 +74,12 @@ int op_console_setup(const struct op *o) {
   if (slave < 0) slave = open(name, O_RDWR | O_NOCTTY);
   if (slave < 0) {
     rc = fail(errno, "open %s", name);
+    goto out;
+  }
+  /* The process owns its terminal (as on a login): it runs as that user
+   * later, and devpts made the slave root's. The group stays devpts' gid=. */
+  if (fchown(slave, (uid_t)owner, (gid_t)-1) < 0) {
+    rc = fail(errno, "fchown %s to uid %lld", name, (long long)owner);
     goto out;
   }
   if (setsid() < 0) {

@@ -57,7 +57,7 @@ static const struct {
     [OP_EXEC] = {"EXEC", 0, 0, CHILD},
     [OP_CAPS] = {"CAPS", 5, 5, CHILD},
     [OP_SECCOMP] = {"SECCOMP", 2, 2, CHILD},
-    [OP_CONSOLE_SETUP] = {"CONSOLE_SETUP", 0, 0, CHILD},
+    [OP_CONSOLE_SETUP] = {"CONSOLE_SETUP", 1, 1, CHILD},
     [OP_MOUNT_SETATTR] = {"MOUNT_SETATTR", 4, 4, CHILD},
 };
 

@@ -164,7 +164,10 @@ static int report(void) {
   if (n < 0) fputs("null", stdout);
   else json_str(exe);
   text_field("cgroup", "/proc/self/cgroup");
-  printf(",\"stdin_isatty\":%s}\n", isatty(0) ? "true" : "false");
+  struct stat in;
+  printf(",\"stdin_isatty\":%s", isatty(0) ? "true" : "false");
+  if (fstat(0, &in) == 0) printf(",\"stdin_uid\":%u,\"stdin_gid\":%u}\n", (unsigned)in.st_uid, (unsigned)in.st_gid);
+  else printf(",\"stdin_uid\":null,\"stdin_gid\":null}\n");
   return fflush(stdout) == 0 ? 0 : 1;
 }
 

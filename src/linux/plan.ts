@@ -92,7 +92,7 @@ export function buildPlan(input: PlanInput): Plan {
   (spec.linux?.readonlyPaths ?? []).forEach((p, i) => add(Op.READONLY, `linux.readonlyPaths[${i}]`, p));
   if (spec.root?.readonly) add(Op.REMOUNT_RO, "root.readonly", "/");
 
-  if (input.consoleSocket) add(Op.CONSOLE_SETUP, "process.terminal");
+  if (input.consoleSocket) add(Op.CONSOLE_SETUP, "process.terminal", proc.user.uid);
 
   (proc.rlimits ?? []).forEach((r, i) => {
     const res = RLIMITS[r.type];

@@ -545,7 +545,7 @@ describe.skipIf(!isRoot)("rt-exec", () => {
       const plan = containerPlan(root, {
         pre: [op(Op.CONSOLE, sock)],
         mounts: [op(Op.MOUNT, "devpts", "/dev/pts", "devpts", MS.NOSUID | MS.NOEXEC, "newinstance,ptmxmode=0666,mode=0620", "dir", root)],
-        post: [op(Op.SYMLINK, "pts/ptmx", "/dev/ptmx"), op(Op.CONSOLE_SETUP)],
+        post: [op(Op.SYMLINK, "pts/ptmx", "/dev/ptmx"), op(Op.CONSOLE_SETUP, 1234)],
         args: ["/bin/probe", "report"],
       });
       const { reports, stdout, stderr } = await run(plan);
@@ -555,6 +555,7 @@ describe.skipIf(!isRoot)("rt-exec", () => {
       expect(console).toMatch(/^PTY \/dev\/pts\/0\n/);
       const r = JSON.parse(console.slice(console.indexOf("{")));
       expect(r.stdin_isatty).toBe(true);
+      expect(r.stdin_uid).toBe(1234); // the terminal is handed to the process's user
     } finally {
       server.kill("SIGKILL");
       fs.rmSync(dir, { recursive: true, force: true });
