@@ -25,7 +25,6 @@ export async function launch(plan: Plan, extraFds: number, debug?: (msg: string)
   try {
     ({ exited } = await host().launch({
       path,
-      args: [],
       passFds: extraFds,
       plan: encodePlan(plan),
       onLine: (line) => reports.take(line),

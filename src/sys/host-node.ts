@@ -9,13 +9,12 @@ import { fileURLToPath } from "node:url";
 import type { Socket } from "node:net";
 import { installHost, type FileInfo, type Host, type LaunchOptions, type Launched } from "./host.ts";
 
-const info = (st: fs.Stats): FileInfo => ({ isDirectory: st.isDirectory(), isFile: st.isFile(), isFifo: st.isFIFO(), isSymlink: st.isSymbolicLink() });
+const info = (st: fs.Stats): FileInfo => ({ isDirectory: st.isDirectory() });
 const FLAGS = { w: "w", a: "a", wx: "wx" } as const;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 const signalName = (n: number) => Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined;
 
 export const nodeHost: Host = {
-  name: "node",
   argv: () => process.argv.slice(2),
   pid: () => process.pid,
   env: (name) => process.env[name],
@@ -60,7 +59,7 @@ export const nodeHost: Host = {
 async function launch(o: LaunchOptions): Promise<Launched> {
   const syncIndex = 3 + o.passFds;
   const passed = Array.from({ length: o.passFds }, (_, i) => 3 + i);
-  const child = spawn(o.path, [...o.args, String(syncIndex)], { stdio: ["inherit", "inherit", "inherit", ...passed, "pipe"], env: {} });
+  const child = spawn(o.path, [String(syncIndex)], { stdio: ["inherit", "inherit", "inherit", ...passed, "pipe"], env: {} });
   const exited = new Promise<number>((resolve) => {
     child.on("exit", (code, signal) => resolve(code ?? 128 + (signal ? osConstants.signals[signal] : 0)));
   });

@@ -7,10 +7,7 @@ import * as sys from "rt:sys";
 import * as os from "qjs:os";
 import { installHost, type FileInfo, type Host, type LaunchOptions, type Launched } from "./host.ts";
 
-const info = (st: { mode: number }): FileInfo => {
-  const t = st.mode & sys.S_IFMT;
-  return { isDirectory: t === sys.S_IFDIR, isFile: t === sys.S_IFREG, isFifo: t === sys.S_IFIFO, isSymlink: t === sys.S_IFLNK };
-};
+const info = (st: { mode: number }): FileInfo => ({ isDirectory: (st.mode & sys.S_IFMT) === sys.S_IFDIR });
 
 /** waitpid status → a shell's exit status (128+n for a signal). */
 const shellStatus = (status: number): number => ((status & 0x7f) === 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f));
@@ -83,7 +80,7 @@ async function launch(o: LaunchOptions): Promise<Launched> {
   const passed = Array.from({ length: o.passFds }, (_, i) => 3 + i);
   let pid: number;
   try {
-    pid = sys.spawn(o.path, [o.path, ...o.args, String(3 + o.passFds)], [], [0, 1, 2, ...passed, theirs]);
+    pid = sys.spawn(o.path, [o.path, String(3 + o.passFds)], [], [0, 1, 2, ...passed, theirs]);
   } catch (e) {
     sys.close(mine);
     throw e;
@@ -118,7 +115,6 @@ async function launch(o: LaunchOptions): Promise<Launched> {
 }
 
 export const quickjsHost: Host = {
-  name: "quickjs",
   argv: () => sys.argv,
   pid: () => sys.getpid(),
   env: (name) => sys.getenv(name),

@@ -7,21 +7,17 @@
 // Failures are thrown as Node-style system errors: `code` ("ENOENT"),
 // `syscall`, `path`, so describeSysError reads both hosts alike.
 
-/** What stat/lstat tell rt: the file type bits of st_mode. */
+/** What rt needs of stat/lstat: whether it is a directory. */
 export interface FileInfo {
   isDirectory: boolean;
-  isFile: boolean;
-  isFifo: boolean;
-  isSymlink: boolean;
 }
 
 export interface LaunchOptions {
-  /** The executable and its arguments after argv[0]. */
+  /** The executor; its one argument is the number of the sync socket's fd, 3+passFds. */
   path: string;
-  args: string[];
   /** fds 3 … 3+passFds-1 of this process are passed on at the same numbers. */
   passFds: number;
-  /** Where the sync socket lands in the child: fd 3+passFds. */
+  /** Sent over the sync socket. */
   plan: Uint8Array;
   /** Each report line; returns true once the container is ready (throws on failure). */
   onLine(line: string): boolean;
@@ -35,7 +31,6 @@ export interface Launched {
 }
 
 export interface Host {
-  readonly name: "node" | "quickjs";
   /** The command-line arguments after the program. */
   argv(): string[];
   pid(): number;
