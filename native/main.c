@@ -42,6 +42,11 @@ static int run_parent_op(const struct op *o, long i) {
     S.setgroups = o, S.setgroups_op = i;
     return 0;
   case OP_CONSOLE: return op_console(o);
+  case OP_SECCOMP_LISTENER: return op_seccomp_listener(o);
+  case OP_CPU_AFFINITY: return op_cpu_affinity(o);
+  case OP_TIMENS: return op_timens(o);
+  case OP_DEVICE_FILTER: return op_device_filter(o);
+  case OP_USERNS_FD: return op_userns_fd(o);
   default: return fail(EINVAL, "%s cannot run in the executor", op_name(o->code));
   }
 }
@@ -78,8 +83,19 @@ static int run_child_op(const struct op *o) {
   case OP_CLOSE_FDS: return op_close_fds(o);
   case OP_EXEC: return op_exec(o);
   case OP_CONSOLE_SETUP: return op_console_setup(o);
-  /* Reserved (CAPS, SECCOMP): never skip a security op silently. */
-  default: return fail(ENOSYS, "%s is reserved: this rt-exec does not carry it out", op_name(o->code));
+  case OP_CAPS: return op_caps(o);
+  case OP_KEEP_CAPS: return op_keep_caps(o);
+  case OP_SECCOMP_INIT: return op_seccomp_init(o);
+  case OP_SECCOMP_RULE: return op_seccomp_rule(o);
+  case OP_SECCOMP_LOAD: return op_seccomp_load(o);
+  case OP_PERSONALITY: return op_personality(o);
+  case OP_SCHEDULER: return op_scheduler(o);
+  case OP_IOPRIO: return op_ioprio(o);
+  case OP_CPU_AFFINITY: return op_cpu_affinity(o);
+  case OP_MEMPOLICY: return op_mempolicy(o);
+  case OP_MOUNT_IDMAP: return op_mount_idmap(o);
+  /* Never skip an op silently: an unknown one fails the create. */
+  default: return fail(ENOSYS, "%s: this rt-exec does not carry it out", op_name(o->code));
   }
 }
 

@@ -76,6 +76,31 @@ int op_exec(const struct op *o); /* returns only on failure */
 int op_console(const struct op *o);
 int op_console_setup(const struct op *o);
 
+/* ops_caps.c: capability sets (after SETUID) and keep-caps across the uid switch */
+int op_caps(const struct op *o);
+int op_keep_caps(const struct op *o);
+
+/* ops_seccomp.c: the filter, built and loaded with libseccomp */
+int op_seccomp_listener(const struct op *o); /* parent */
+int op_seccomp_init(const struct op *o);
+int op_seccomp_rule(const struct op *o);
+int op_seccomp_load(const struct op *o);
+
+/* ops_sched.c: personality, scheduling, I/O priority, CPU affinity, memory policy, time offsets */
+int op_personality(const struct op *o);
+int op_scheduler(const struct op *o);
+int op_ioprio(const struct op *o);
+int op_cpu_affinity(const struct op *o); /* either phase */
+int op_mempolicy(const struct op *o);
+int op_timens(const struct op *o); /* parent */
+
+/* ops_devcgroup.c: the cgroup v2 device filter (eBPF) */
+int op_device_filter(const struct op *o); /* parent */
+
+/* ops_userns.c: user namespaces for idmapped mounts, and those mounts */
+int op_userns_fd(const struct op *o); /* parent */
+int op_mount_idmap(const struct op *o);
+
 /* selfexec.c */
 void ensure_sealed_self(char **argv, int report_fd);
 

@@ -9,7 +9,8 @@
 
 #include "plan.h"
 
-enum phase { PARENT, CHILD };
+/* ANY: either side of CLONE (CPU_AFFINITY: the executor's initial set, the init's final one). */
+enum phase { PARENT, CHILD, ANY };
 
 /* Arity and phase of every op; name for messages. */
 static const struct {
@@ -56,9 +57,22 @@ static const struct {
     [OP_CLOSE_FDS] = {"CLOSE_FDS", 1, 1, CHILD},
     [OP_EXEC] = {"EXEC", 0, 0, CHILD},
     [OP_CAPS] = {"CAPS", 5, 5, CHILD},
-    [OP_SECCOMP] = {"SECCOMP", 2, 2, CHILD},
+    [OP_SECCOMP_INIT] = {"SECCOMP_INIT", 2, 2 + 32, CHILD},
     [OP_CONSOLE_SETUP] = {"CONSOLE_SETUP", 1, 1, CHILD},
     [OP_MOUNT_SETATTR] = {"MOUNT_SETATTR", 4, 4, CHILD},
+    [OP_KEEP_CAPS] = {"KEEP_CAPS", 1, 1, CHILD},
+    [OP_SECCOMP_RULE] = {"SECCOMP_RULE", 2, 2 + 4 * 6, CHILD},
+    [OP_SECCOMP_LOAD] = {"SECCOMP_LOAD", 0, 2, CHILD},
+    [OP_SECCOMP_LISTENER] = {"SECCOMP_LISTENER", 1, 1, PARENT},
+    [OP_PERSONALITY] = {"PERSONALITY", 1, 1, CHILD},
+    [OP_SCHEDULER] = {"SCHEDULER", 7, 7, CHILD},
+    [OP_IOPRIO] = {"IOPRIO", 2, 2, CHILD},
+    [OP_CPU_AFFINITY] = {"CPU_AFFINITY", 1, PLAN_MAX_ARGC, ANY},
+    [OP_MEMPOLICY] = {"MEMPOLICY", 2, PLAN_MAX_ARGC, CHILD},
+    [OP_TIMENS] = {"TIMENS", 1, 1, PARENT},
+    [OP_DEVICE_FILTER] = {"DEVICE_FILTER", 2, 2, PARENT},
+    [OP_USERNS_FD] = {"USERNS_FD", 2, 2, PARENT},
+    [OP_MOUNT_IDMAP] = {"MOUNT_IDMAP", 6, 6, CHILD},
 };
 
 const char *op_name(uint32_t code) { return code < OP_COUNT ? ops[code].name : "unknown op"; }
@@ -165,9 +179,9 @@ int plan_check(const struct plan *p, long *bad, char *err, size_t errlen) {
       return snprintf(err, errlen, "%s: %u args (want %u to %u)", ops[o->code].name, o->argc, ops[o->code].min,
                       ops[o->code].max), -1;
     /* Args are used as C strings: an embedded NUL would silently cut a path
-     * short. Only SECCOMP's program is binary. */
+     * short. Only DEVICE_FILTER's program is binary. */
     for (uint32_t a = 0; a < o->argc; a++)
-      if (!(o->code == OP_SECCOMP && a == 0) && memchr(o->argv[a], 0, o->len[a]))
+      if (!(o->code == OP_DEVICE_FILTER && a == 1) && memchr(o->argv[a], 0, o->len[a]))
         return snprintf(err, errlen, "%s: argument %u contains a NUL byte", ops[o->code].name, a), -1;
     if (o->code == OP_CLONE) {
       if (clone_at >= 0) return snprintf(err, errlen, "plan: a second CLONE (first at op %ld)", clone_at), -1;

@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -164,6 +165,8 @@ static int report(void) {
   if (n < 0) fputs("null", stdout);
   else json_str(exe);
   text_field("cgroup", "/proc/self/cgroup");
+  /* Cap*, NoNewPrivs, Seccomp, Seccomp_filters, Cpus_allowed_list, …: as the kernel shows them. */
+  text_field("status", "/proc/self/status");
   struct stat in;
   printf(",\"stdin_isatty\":%s", isatty(0) ? "true" : "false");
   if (fstat(0, &in) == 0) printf(",\"stdin_uid\":%u,\"stdin_gid\":%u}\n", (unsigned)in.st_uid, (unsigned)in.st_gid);
@@ -214,7 +217,7 @@ static void on_term(int sig) {
 }
 
 static int usage(void) {
-  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | ls-fds | signal-exit | console-server SOCKET\n", stderr);
+  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET\n", stderr);
   return 2;
 }
 
@@ -245,6 +248,14 @@ int main(int argc, char **argv) {
     if (!t) return perror(argv[2]), 1;
     fputs(t, stdout);
     free(t);
+    return fflush(stdout) == 0 ? 0 : 1;
+  }
+  if (!strcmp(cmd, "stat") && argc == 3) {
+    /* Owner and mode as this process sees them (user namespaces, idmapped mounts). */
+    struct stat st;
+    if (lstat(argv[2], &st) < 0) return perror(argv[2]), 1;
+    printf("{\"uid\":%u,\"gid\":%u,\"mode\":%u,\"rdev_major\":%u,\"rdev_minor\":%u}\n", (unsigned)st.st_uid,
+           (unsigned)st.st_gid, (unsigned)st.st_mode, major(st.st_rdev), minor(st.st_rdev));
     return fflush(stdout) == 0 ? 0 : 1;
   }
   if (!strcmp(cmd, "ls-fds") && argc == 2) {

@@ -121,6 +121,7 @@ export class Runtime {
         noPivot: opts.noPivot ?? false,
         consoleSocket: opts.consoleSocket,
         startImmediately,
+        warn: this.warn,
       });
       const launched = await launch(plan, extraFds, this.debug, mode === "wait");
       pid = launched.pid;

@@ -10,6 +10,12 @@ import { CLONE_NEW, MS, RLIMITS } from "./constants.ts";
 import { DEV_SYMLINKS, resolveDevices } from "./devices.ts";
 import { parseMountOptions } from "./mount-options.ts";
 import { planNamespaces } from "./namespaces.ts";
+import type { PlanContext } from "./context.ts";
+import { capabilityOps } from "./capabilities.ts";
+import { seccompOps } from "./seccomp.ts";
+import { processAttrOps } from "./process-attrs.ts";
+import { deviceControlOps } from "./device-control.ts";
+import { userNamespaceOps } from "./userns.ts";
 
 export interface PlanInput {
   spec: Spec;
@@ -30,6 +36,8 @@ export interface PlanInput {
   consoleSocket?: string;
   /** Skip the exec-fifo wait (used by `run`, which starts at once). */
   startImmediately?: boolean;
+  /** What the spec says to log and go on with (rt prints these on stderr). */
+  warn?: (msg: string) => void;
 }
 
 const ROOTFS_PROPAGATION: Record<string, number> = {
@@ -48,22 +56,29 @@ export function buildPlan(input: PlanInput): Plan {
   const plan: Plan = [];
   const add = (op: Op, field: string, ...args: (string | number)[]) => plan.push({ op, args, field });
   const ns = planNamespaces(spec.linux?.namespaces);
+  const ctx: PlanContext = { spec, input, ns, warn: input.warn ?? (() => {}) };
+  // Each concern plans its own ops (one file each); this function only places them.
+  const userns = userNamespaceOps(ctx);
+  const attrs = processAttrOps(ctx);
+  const devices = deviceControlOps(ctx);
+  const seccomp = seccompOps(ctx);
+  const caps = capabilityOps(ctx);
 
   // --- in the executor, before clone ---
   add(Op.MODE, "", input.mode);
   if (input.cgroupDir) add(Op.CGROUP_JOIN, "linux.cgroupsPath", input.cgroupDir, input.cgroupIsNew ? "born" : "migrate");
+  plan.push(...devices.parent);
   if (!input.startImmediately) add(Op.OPEN_FIFO, "", input.fifoPath);
   if (input.consoleSocket) add(Op.CONSOLE, "--console-socket", input.consoleSocket);
+  plan.push(...seccomp.parent);
   for (const j of ns.join) add(Op.NS_JOIN, `linux.namespaces[${j.index}].path`, j.type, j.path);
-  const maps = spec.linux;
-  if (maps?.uidMappings?.length) add(Op.UID_MAP, "linux.uidMappings", idMap(maps.uidMappings));
-  if (maps?.gidMappings?.length) {
-    add(Op.SETGROUPS, "linux.gidMappings", "allow");
-    add(Op.GID_MAP, "linux.gidMappings", idMap(maps.gidMappings));
-  }
+  plan.push(...userns.parent);
+  plan.push(...attrs.parent);
   add(Op.CLONE, "linux.namespaces", ns.cloneFlags);
 
   // --- in the container init ---
+  plan.push(...userns.atStart);
+  plan.push(...attrs.atStart);
   if (spec.hostname !== undefined) add(Op.SETHOSTNAME, "hostname", spec.hostname);
   if (spec.domainname !== undefined) add(Op.SETDOMAINNAME, "domainname", spec.domainname);
   if (proc.oomScoreAdj !== undefined) add(Op.OOM_SCORE_ADJ, "process.oomScoreAdj", proc.oomScoreAdj);
@@ -99,15 +114,24 @@ export function buildPlan(input: PlanInput): Plan {
     if (res === undefined) throw new RtError(`process.rlimits[${i}].type: unknown rlimit "${r.type}"`);
     add(Op.RLIMIT, `process.rlimits[${i}] (${r.type})`, res, rlimitValue(r.soft), rlimitValue(r.hard));
   });
+  plan.push(...attrs.beforeIds);
   add(Op.UMASK, "process.user.umask", proc.user.umask ?? 0o022);
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while
+  // the init still has it (as runc does); with it, as late as possible.
+  if (!proc.noNewPrivileges) plan.push(...seccomp.filter);
+  plan.push(...caps.beforeIds);
   plan.push({ op: Op.SETGROUPS_IDS, field: "process.user.additionalGids", args: proc.user.additionalGids ?? [] });
   add(Op.SETGID, "process.user.gid", proc.user.gid);
   add(Op.SETUID, "process.user.uid", proc.user.uid);
+  plan.push(...caps.afterIds);
   if (proc.noNewPrivileges) add(Op.NO_NEW_PRIVS, "process.noNewPrivileges");
   add(Op.CHDIR, "process.cwd", proc.cwd);
   for (const e of processEnv(proc.env, input.listenFds)) add(Op.ENV, "process.env", e);
   plan.push({ op: Op.ARGS, field: "process.args", args: proc.args ?? [] });
   add(Op.CLOSE_FDS, "", 3 + input.preserveFds);
+  // Last before the wait, so a failure is still reported by field (after
+  // READY nobody listens).
+  if (proc.noNewPrivileges) plan.push(...seccomp.filter);
   add(Op.WAIT_START, "process.args");
   add(Op.EXEC, "process.args");
   return plan;
@@ -142,10 +166,6 @@ function planMount(plan: Plan, propagations: Plan, m: Mount, i: number, input: P
   // Recursive attributes right away, as runc does: they cover the tree this
   // mount brought, not mounts a later config entry puts beneath it.
   if (opts.attrSet || opts.attrClr) plan.push({ op: Op.MOUNT_SETATTR, field, args: [target, opts.attrSet, opts.attrClr, input.rootfs] });
-}
-
-function idMap(maps: { containerID: number; hostID: number; size: number }[]): string {
-  return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join("");
 }
 
 function rlimitValue(v: number): string {
