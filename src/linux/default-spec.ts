@@ -3,6 +3,14 @@
 // namespaces, the usual /proc, /dev, /sys mounts, masked and read-only paths).
 import type { Spec } from "../spec/types.ts";
 
+// The capabilities `runc spec` gives: bounding, effective and permitted.
+// runc 1.1.5 also wrote them as ambient, which never took effect (an ambient
+// capability must be inheritable too, and runc's library hid the error);
+// runc has since dropped them (commit 0de19533, "runc spec, libct/int: do not
+// add ambient capabilities"). rt writes what took effect, so the container
+// gets the same Cap* lines as with runc 1.1.5's config, without a warning.
+const DEFAULT_CAPS = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
+
 export function defaultSpec(args: string[] = ["sh"]): Spec {
   return {
     ociVersion: "1.3.0",
@@ -12,6 +20,7 @@ export function defaultSpec(args: string[] = ["sh"]): Spec {
       args,
       env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"],
       cwd: "/",
+      capabilities: { bounding: [...DEFAULT_CAPS], effective: [...DEFAULT_CAPS], permitted: [...DEFAULT_CAPS] },
       rlimits: [{ type: "RLIMIT_NOFILE", hard: 1024, soft: 1024 }],
       noNewPrivileges: true,
     },

@@ -148,11 +148,20 @@ describe("process.capabilities", () => {
   it("names must look like capabilities", () => {
     expectOne((c) => (c.process.capabilities = { bounding: ["CAP_KILL", "chown"] }), "process.capabilities.bounding[1]", /capability name/);
   });
-  it("well-formed but unknown names are warnings: the spec says log them, and not fail", () => {
+  it("well-formed names rt does not know are errors, named by entry (a typo must not quietly drop a capability)", () => {
+    expectOne((c) => (c.process.capabilities = { ambient: ["CAP_KILL", "CAP_FUTURE_THING"] }), "process.capabilities.ambient[1]", /^unknown capability "CAP_FUTURE_THING"$/);
+    const issues = issuesOf((c) => (c.process.capabilities = { bounding: ["CAP_FOO"], effective: ["CAP_KILL"], permitted: ["CAP_KILL", "CAP_BAR"] }));
+    expect(issues).toEqual([
+      { path: "process.capabilities.bounding[0]", message: 'unknown capability "CAP_FOO"' },
+      { path: "process.capabilities.permitted[1]", message: 'unknown capability "CAP_BAR"' },
+    ]);
     const c = base();
-    c.process.capabilities = { ambient: ["CAP_KILL", "CAP_FUTURE_THING"] };
-    expect(validateConfig(c)).toEqual([]);
-    expect(configWarnings(c)).toEqual([{ path: "process.capabilities.ambient[1]", message: 'unknown capability "CAP_FUTURE_THING" cannot be granted' }]);
+    c.process.capabilities = { ambient: ["CAP_FUTURE_THING"] };
+    expect(configWarnings(c)).toEqual([]);
+  });
+  it("every known name, in every set, is valid", () => {
+    expectValid((c) => (c.process.capabilities = Object.fromEntries(["bounding", "effective", "permitted", "inheritable", "ambient"].map((s) => [s, [...KNOWN_CAPABILITIES]]))));
+    expectValid((c) => (c.process.capabilities = {}));
   });
   it("exports the known names", () => {
     expect(KNOWN_CAPABILITIES).toHaveLength(41);

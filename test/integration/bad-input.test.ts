@@ -116,6 +116,23 @@ describe("bad input", () => {
     expectFailureLeavesNothing(["create", "--bundle", bundle, id], id, /mounts\[\d+\] \(\/mnt\/x\): .*mount.*No such device/);
   });
 
+  it("an unknown capability is refused by entry, by create and by validate", () => {
+    const id = uniqueId();
+    const bundle = makeBundle(testSpec(["/bin/probe", "true"], (s) => { s.process!.capabilities!.bounding = ["CAP_KILL", "CAP_CHOWN", "CAP_SETUID", "CAP_FOO"]; }));
+    const message = 'process.capabilities.bounding[3]: unknown capability "CAP_FOO"';
+    expectFailureLeavesNothing(["create", "--bundle", bundle, id], id, message);
+    const v = rt(root, ["validate", "--bundle", bundle]);
+    expect(v.code).not.toBe(0);
+    expect(v.stderr).toContain(message);
+    expect(fs.readdirSync(root)).toEqual([]);
+  });
+
+  it("capabilities the kernel refuses fail create at process.capabilities, naming the capability", () => {
+    const id = uniqueId();
+    const bundle = makeBundle(testSpec(["/bin/probe", "true"], (s) => { s.process!.capabilities = { bounding: ["CAP_KILL", "CAP_SYS_ADMIN"], effective: ["CAP_SYS_ADMIN"], permitted: ["CAP_KILL"] }; }));
+    expectFailureLeavesNothing(["create", "--bundle", bundle, id], id, /process\.capabilities: CAPS: capset .*: effective capability 21 is not in permitted: Operation not permitted/);
+  });
+
   it("rt validate runs the same checks alone and creates nothing", () => {
     const good = makeBundle(testSpec(["/bin/probe", "true"]));
     const ok = rt(root, ["validate", "--bundle", good]);

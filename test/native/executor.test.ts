@@ -25,7 +25,7 @@ const ENOENT = 2, EACCES = 13, EINVAL = 22;
 
 const isRoot = process.getuid?.() === 0;
 
-const op = (o: Op, ...args: (string | number)[]): PlanOp => ({ op: o, args, field: Op[o] });
+const op = (o: Op, ...args: (string | number | bigint)[]): PlanOp => ({ op: o, args, field: Op[o] });
 
 /** A throw-away rootfs: /bin/probe plus the usual empty mount points. */
 function makeRootfs(): string {
@@ -591,6 +591,99 @@ describe.skipIf(!isRoot)("rt-exec", () => {
     expect(reports[0]).toMatchObject({ kind: "ERROR", op: 1, errno: EINVAL });
     expect((reports[0] as { message: string }).message).toContain("uid_map");
     expect(exit.code).toBe(1);
+  });
+
+  describe("CAPS and KEEP_CAPS", () => {
+    const CAP = { CHOWN: 0, KILL: 5, SETPCAP: 8, NET_BIND_SERVICE: 10, NET_RAW: 13, SYS_ADMIN: 21, MKNOD: 27, AUDIT_WRITE: 29, BPF: 39, CHECKPOINT_RESTORE: 40 };
+    const EPERM = 1;
+    const mask = (...caps: number[]) => caps.reduce((m, c) => m | (1n << BigInt(c)), 0n);
+    /** The Cap* lines of /proc/self/status as bigints. */
+    const capsOf = (status: string) => Object.fromEntries([...status.matchAll(/^Cap(Inh|Prm|Eff|Bnd|Amb):\t([0-9a-f]{16})$/gm)].map((m) => [m[1], BigInt(`0x${m[2]}`)]));
+    const caps = (b: bigint, e: bigint, p: bigint, i: bigint, a: bigint) => op(Op.CAPS, b, e, p, i, a);
+
+    it("sets the five sets exactly for root, bits above 31 included", async () => {
+      const root = rootfs();
+      const b = mask(CAP.CHOWN, CAP.KILL, CAP.SETPCAP, CAP.NET_RAW, CAP.SYS_ADMIN, CAP.BPF, CAP.CHECKPOINT_RESTORE);
+      const plan = containerPlan(root, {
+        post: [op(Op.SETGROUPS_IDS), op(Op.SETGID, 0), op(Op.SETUID, 0),
+          caps(b, mask(CAP.KILL, CAP.BPF), mask(CAP.KILL, CAP.NET_RAW, CAP.BPF), mask(CAP.NET_RAW, CAP.CHECKPOINT_RESTORE), mask(CAP.NET_RAW))],
+        args: ["/bin/probe", "report"],
+      });
+      const { reports, stdout, stderr } = await run(plan);
+      expect(kinds(reports), stderr).toEqual(["PID", "READY", "EXIT"]);
+      // Bounding, inheritable and ambient pass execve as set; permitted and
+      // effective are the kernel's to recompute: for root (no SECBIT_NOROOT)
+      // execve grants the whole bounding set, whatever was set before it.
+      expect(capsOf(JSON.parse(stdout).status)).toEqual({ Bnd: b, Inh: mask(CAP.NET_RAW, CAP.CHECKPOINT_RESTORE), Amb: mask(CAP.NET_RAW), Prm: b, Eff: b });
+    });
+
+    it("KEEP_CAPS keeps a non-root user's permitted set across SETUID; the ambient set CAPS gives it survives execve", async () => {
+      const root = rootfs();
+      const a = mask(CAP.KILL, CAP.NET_BIND_SERVICE);
+      const plan = containerPlan(root, {
+        post: [op(Op.KEEP_CAPS, 1), op(Op.SETGROUPS_IDS), op(Op.SETGID, 1000), op(Op.SETUID, 1000),
+          caps(mask(CAP.KILL, CAP.NET_BIND_SERVICE, CAP.SYS_ADMIN), a, a, a, a)],
+        args: ["/bin/probe", "report"],
+      });
+      const { reports, stdout, stderr } = await run(plan);
+      expect(kinds(reports), stderr).toEqual(["PID", "READY", "EXIT"]);
+      const r = JSON.parse(stdout);
+      expect([r.uid, r.euid]).toEqual([1000, 1000]);
+      expect(capsOf(r.status)).toEqual({ Bnd: mask(CAP.KILL, CAP.NET_BIND_SERVICE, CAP.SYS_ADMIN), Inh: a, Prm: a, Eff: a, Amb: a });
+    });
+
+    it("without KEEP_CAPS a non-root user has nothing left to give: ERROR at CAPS names the capability", async () => {
+      const root = rootfs();
+      const a = mask(CAP.KILL);
+      const plan = containerPlan(root, {
+        post: [op(Op.SETGROUPS_IDS), op(Op.SETGID, 1000), op(Op.SETUID, 1000), caps(a, a, a, 0n, 0n)],
+        args: ["/bin/probe", "true"],
+      });
+      const idx = plan.findIndex((p) => p.op === Op.CAPS);
+      const { reports, exit } = await run(plan);
+      expect(kinds(reports)).toEqual(["PID", "ERROR"]);
+      expect(reports[1]).toMatchObject({ kind: "ERROR", op: idx, errno: EPERM });
+      expect((reports[1] as { message: string }).message).toMatch(/^CAPS: PR_CAPBSET_DROP capability 0: Operation not permitted$/);
+      expect(exit.code).toBe(1);
+      expect(alive((reports[0] as { pid: number }).pid)).toBe(false);
+    });
+
+    it("names the step and the capability when the kernel refuses a set", async () => {
+      const cases: [ReturnType<typeof caps>, RegExp][] = [
+        [caps(mask(CAP.KILL, CAP.SYS_ADMIN), mask(CAP.SYS_ADMIN), mask(CAP.KILL), 0n, 0n), /^CAPS: capset \(effective 0x200000, permitted 0x20, inheritable 0\): effective capability 21 is not in permitted: Operation not permitted$/],
+        [caps(mask(CAP.KILL), 0n, 0n, mask(CAP.MKNOD), 0n), /^CAPS: capset .*: inheritable capability 27 is not in the bounding set: Operation not permitted$/],
+        [caps(mask(CAP.KILL), mask(CAP.KILL), mask(CAP.KILL), 0n, mask(CAP.KILL)), /^CAPS: PR_CAP_AMBIENT_RAISE capability 5: Operation not permitted$/],
+      ];
+      for (const [capsOp, re] of cases) {
+        const root = rootfs();
+        const plan = containerPlan(root, { post: [op(Op.SETUID, 0), capsOp], args: ["/bin/probe", "true"] });
+        const { reports } = await run(plan);
+        expect(kinds(reports)).toEqual(["PID", "ERROR"]);
+        expect(reports[1]).toMatchObject({ kind: "ERROR", op: plan.indexOf(capsOp), errno: EPERM });
+        expect((reports[1] as { message: string }).message).toMatch(re);
+      }
+    });
+
+    it("works for root in a new user namespace too", async () => {
+      const root = rootfs();
+      const b = mask(CAP.KILL, CAP.AUDIT_WRITE, CAP.NET_BIND_SERVICE);
+      const plan = containerPlan(root, {
+        clone: ALL_BUT_USER | CLONE_NEW.user,
+        pre: [op(Op.UID_MAP, "0 100000 65536\n"), op(Op.SETGROUPS, "deny"), op(Op.GID_MAP, "0 200000 65536\n")],
+        post: [op(Op.SETGID, 0), op(Op.SETUID, 0), caps(b, b, b, 0n, 0n)],
+        args: ["/bin/probe", "report"],
+      });
+      const { reports, stdout, stderr } = await run(plan);
+      expect(kinds(reports), stderr).toEqual(["PID", "READY", "EXIT"]);
+      expect(capsOf(JSON.parse(stdout).status)).toEqual({ Bnd: b, Inh: 0n, Prm: b, Eff: b, Amb: 0n });
+    });
+
+    it("KEEP_CAPS takes 0 or 1 only", async () => {
+      const root = rootfs();
+      const plan = containerPlan(root, { post: [op(Op.KEEP_CAPS, 2)], args: ["/bin/probe", "true"] });
+      const { reports } = await run(plan);
+      expect(reports.at(-1)).toMatchObject({ kind: "ERROR", op: plan.findIndex((p) => p.op === Op.KEEP_CAPS), errno: EINVAL });
+    });
   });
 
   describe("refuses a malformed plan before running any op", () => {

@@ -1,9 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { buildPlan, type PlanInput } from "../../src/linux/plan.ts";
 import { Op, describePlan, encodePlan, PLAN_MAGIC } from "../../src/process/wire.ts";
 import { defaultSpec } from "../../src/linux/default-spec.ts";
 import { CLONE_NEW, MS } from "../../src/linux/constants.ts";
 import type { Spec } from "../../src/spec/types.ts";
+import { host } from "../../src/sys/host.ts";
+import { LINUX_CAPABILITIES } from "../../src/linux/capability-names.ts";
 
 function input(edit?: (s: Spec) => void, extra: Partial<PlanInput> = {}): PlanInput {
   const spec = defaultSpec(["/bin/probe", "report"]);
@@ -99,5 +101,106 @@ describe("buildPlan", () => {
     expect(dv.getUint32(8, true)).toBe(Op.MODE);
     expect(dv.getUint32(12, true)).toBe(1);
     expect(describePlan(buildPlan(input()))).toMatch(/^0 MODE "detach"/);
+  });
+});
+
+describe("capabilities", () => {
+  afterEach(() => vi.restoreAllMocks());
+  /** The kernel's cap_last_cap as rt reads it; other files read as usual. */
+  const kernelLastCap = (n: number) => {
+    const real = host().readFile;
+    vi.spyOn(host(), "readFile").mockImplementation((p) => (p === "/proc/sys/kernel/cap_last_cap" ? `${n}\n` : real(p)));
+  };
+  const bit = (...names: string[]) => names.reduce((m, n) => m | (1n << BigInt(LINUX_CAPABILITIES[n])), 0n).toString();
+  const capsOf = (p: ReturnType<typeof buildPlan>) => p.filter((o) => o.op === Op.CAPS).map((o) => o.args);
+  const build = (edit: (s: Spec) => void, warnings: string[] = []) => buildPlan(input(edit, { warn: (m) => warnings.push(m) }));
+
+  it("turns each set into a u64 mask, in CAPS's order: bounding, effective, permitted, inheritable, ambient", () => {
+    kernelLastCap(40);
+    const plan = build((s) => {
+      s.process!.capabilities = {
+        bounding: ["CAP_CHOWN", "CAP_SYS_ADMIN", "CAP_CHECKPOINT_RESTORE", "CAP_MAC_OVERRIDE"],
+        effective: ["CAP_KILL"],
+        permitted: ["CAP_KILL", "CAP_NET_RAW"],
+        inheritable: ["CAP_NET_RAW", "CAP_BPF"],
+        ambient: ["CAP_NET_RAW"],
+      };
+    });
+    expect(capsOf(plan)).toEqual([[bit("CAP_CHOWN", "CAP_SYS_ADMIN", "CAP_CHECKPOINT_RESTORE", "CAP_MAC_OVERRIDE"), bit("CAP_KILL"), bit("CAP_KILL", "CAP_NET_RAW"), bit("CAP_NET_RAW", "CAP_BPF"), bit("CAP_NET_RAW")]]);
+    // Bits above 31 and up to 40 survive exactly (no 32-bit arithmetic).
+    expect(capsOf(plan)[0][0]).toBe(String((1n << 0n) | (1n << 21n) | (1n << 40n) | (1n << 32n)));
+  });
+
+  it("the default spec carries runc's three capabilities", () => {
+    const three = bit("CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE");
+    expect(three).toBe(String(0x20000420));
+    expect(capsOf(buildPlan(input()))).toEqual([[three, three, three, "0", "0"]]);
+  });
+
+  it("CAPS comes right after SETUID; KEEP_CAPS right before SETGROUPS_IDS, and only for a non-root user", () => {
+    const root = ops(buildPlan(input()));
+    expect(root).not.toContain(Op.KEEP_CAPS);
+    expect(root.slice(root.indexOf(Op.SETGROUPS_IDS), root.indexOf(Op.CAPS) + 1)).toEqual([Op.SETGROUPS_IDS, Op.SETGID, Op.SETUID, Op.CAPS]);
+
+    const userPlan = buildPlan(input((s) => { s.process!.user = { uid: 1000, gid: 1000 }; }));
+    const user = ops(userPlan);
+    expect(user.slice(user.indexOf(Op.KEEP_CAPS), user.indexOf(Op.CAPS) + 1)).toEqual([Op.KEEP_CAPS, Op.SETGROUPS_IDS, Op.SETGID, Op.SETUID, Op.CAPS]);
+    expect(userPlan.find((o) => o.op === Op.KEEP_CAPS)!.args).toEqual(["1"]);
+    expect(user.filter((o) => o === Op.KEEP_CAPS || o === Op.CAPS)).toHaveLength(2);
+    // uid 0 with another gid still needs no keep-caps.
+    expect(ops(buildPlan(input((s) => { s.process!.user = { uid: 0, gid: 1000 }; })))).not.toContain(Op.KEEP_CAPS);
+  });
+
+  it("no process.capabilities: every set empty, as runc 1.1.5 has it; KEEP_CAPS still for a non-root user", () => {
+    for (const uid of [0, 1000]) {
+      const plan = buildPlan(input((s) => { delete s.process!.capabilities; s.process!.user = { uid, gid: uid }; }));
+      expect(capsOf(plan)).toEqual([["0", "0", "0", "0", "0"]]);
+      expect(ops(plan).includes(Op.KEEP_CAPS)).toBe(uid !== 0);
+    }
+  });
+
+  it("an absent set is empty: {} drops everything, the bounding set included", () => {
+    expect(capsOf(build((s) => { s.process!.capabilities = {}; }))).toEqual([["0", "0", "0", "0", "0"]]);
+    expect(capsOf(build((s) => { s.process!.capabilities = { permitted: ["CAP_KILL"] }; }))).toEqual([["0", "0", bit("CAP_KILL"), "0", "0"]]);
+  });
+
+  it("leaves out, with one warning each, capabilities above the kernel's cap_last_cap", () => {
+    kernelLastCap(38);
+    const warnings: string[] = [];
+    const plan = build((s) => {
+      s.process!.capabilities = { bounding: ["CAP_KILL", "CAP_BPF", "CAP_CHECKPOINT_RESTORE"], effective: ["CAP_BPF"], permitted: ["CAP_BPF", "CAP_KILL"] };
+    }, warnings);
+    expect(capsOf(plan)).toEqual([[bit("CAP_KILL"), "0", bit("CAP_KILL"), "0", "0"]]);
+    expect(warnings).toEqual([
+      "process.capabilities: CAP_BPF (39) is not known to this kernel (cap_last_cap 38): left out of bounding, effective, permitted",
+      "process.capabilities: CAP_CHECKPOINT_RESTORE (40) is not known to this kernel (cap_last_cap 38): left out of bounding",
+    ]);
+  });
+
+  it("without a readable cap_last_cap, every capability rt knows is taken", () => {
+    const real = host().readFile;
+    vi.spyOn(host(), "readFile").mockImplementation((p) => { if (p === "/proc/sys/kernel/cap_last_cap") throw new Error("ENOENT"); return real(p); });
+    const warnings: string[] = [];
+    expect(capsOf(build((s) => { s.process!.capabilities = { bounding: ["CAP_CHECKPOINT_RESTORE"] }; }, warnings))).toEqual([[bit("CAP_CHECKPOINT_RESTORE"), "0", "0", "0", "0"]]);
+    expect(warnings).toEqual([]);
+  });
+
+  it("leaves out, with a warning, an ambient capability that is not both permitted and inheritable", () => {
+    kernelLastCap(40);
+    const warnings: string[] = [];
+    const plan = build((s) => {
+      s.process!.capabilities = { permitted: ["CAP_KILL", "CAP_CHOWN"], inheritable: ["CAP_KILL", "CAP_NET_RAW"], ambient: ["CAP_KILL", "CAP_CHOWN", "CAP_NET_RAW"] };
+    }, warnings);
+    expect(capsOf(plan)[0][4]).toBe(bit("CAP_KILL"));
+    expect(warnings).toEqual([
+      "process.capabilities.ambient[1]: CAP_CHOWN is not in both permitted and inheritable, so the kernel cannot raise it: left out",
+      "process.capabilities.ambient[2]: CAP_NET_RAW is not in both permitted and inheritable, so the kernel cannot raise it: left out",
+    ]);
+  });
+
+  it("refuses a name it does not know, by entry, even without the semantic checks", () => {
+    expect(() => build((s) => { s.process!.capabilities = { bounding: ["CAP_KILL", "CAP_CHOWN", "CAP_SETUID", "CAP_FOO"] }; })).toThrow('process.capabilities.bounding[3]: unknown capability "CAP_FOO"');
+    // Not an inherited property of a plain object either.
+    expect(() => build((s) => { s.process!.capabilities = { effective: ["toString"] }; })).toThrow('process.capabilities.effective[0]: unknown capability "toString"');
   });
 });
