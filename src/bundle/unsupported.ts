@@ -19,6 +19,7 @@
 // Any other value is refused. Unknown members (the spec's Extensibility) are
 // not in the table and stay ignored.
 import { host } from "../sys/host.ts";
+import { parseMountOptions } from "../linux/mount-options.ts";
 import type { Spec } from "../spec/types.ts";
 import { subPath, type ValidationIssue } from "./semantic.ts";
 
@@ -33,8 +34,8 @@ interface Refusal {
   /** A ledger path: the subtree at this path is refused when it asks for something. */
   path: string;
   reason: string | ((h: HostFacts) => string);
-  /** Refuse only values this picks out (default: any value that asks for something). */
-  when?: (value: unknown) => boolean;
+  /** Refuse only values this picks out, given the object that holds them (default: any value that asks for something). */
+  when?: (value: unknown, holder: Record<string, unknown>) => boolean;
 }
 
 const TODO = "not implemented yet";
@@ -43,6 +44,17 @@ const lsm = (name: string, has: boolean, what: string) =>
   has ? `rt does not apply ${name} ${what} yet` : `this host has no ${name}`;
 // Maps whose keys are themselves the request (a device to move, a cgroup file to write).
 const ANY_KEY = (v: unknown) => v !== null && typeof v === "object" && Object.keys(v).length > 0;
+// A bind mount's options are flags: mount(2) ignores the data string of an
+// MS_BIND mount, so a filesystem option there (size=, mode=, crun's
+// src-nofollow, …) would be dropped.
+const BIND_WITH_DATA = (v: unknown, m: Record<string, unknown>) => {
+  try {
+    const o = parseMountOptions(v as string[], m.type as string | undefined, "");
+    return o.bind && o.data !== "";
+  } catch {
+    return false; // idmap and ridmap: refused by their own line
+  }
+};
 const ID_MAPPED = (v: unknown) => Array.isArray(v) && v.some((o) => o === "idmap" || o === "ridmap");
 
 export const REFUSALS: readonly Refusal[] = [
@@ -84,6 +96,7 @@ export const REFUSALS: readonly Refusal[] = [
   { path: "linux.mountLabel", reason: (h) => lsm("SELinux", h.selinux, "labels") },
   { path: "linux.netDevices", reason: `moving network devices into the container: ${TODO}`, when: ANY_KEY },
   { path: "mounts[].options", reason: "tmpcopyup (copying the directory's contents into the new tmpfs): " + TODO, when: (v) => Array.isArray(v) && v.includes("tmpcopyup") },
+  { path: "mounts[].options", reason: "a bind mount takes no filesystem options (mount(2) ignores them): only flags, propagation and bind or rbind", when: BIND_WITH_DATA },
   { path: "process.commandLine", reason: "is for Windows only" },
   { path: "process.user.username", reason: "is for Windows only (Linux uses uid and gid)" },
   { path: "windows", reason: OTHER_PLATFORM },
@@ -146,18 +159,19 @@ function asks(value: unknown, p: string): boolean {
 }
 
 /** The values at a ledger path, each with its concrete path (`mounts[2].options`, `linux.netDevices.eth0`). */
-function find(doc: unknown, pattern: string): { path: string; value: unknown }[] {
-  let cur: { path: string; value: unknown }[] = [{ path: "", value: doc }];
+function find(doc: unknown, pattern: string): { path: string; value: unknown; holder: Record<string, unknown> }[] {
+  let cur: { path: string; value: unknown; holder: Record<string, unknown> }[] = [{ path: "", value: doc, holder: {} }];
   for (const seg of pattern.match(/[^.[\]]+|\[\]/g) ?? []) {
     const next: typeof cur = [];
     for (const { path, value } of cur) {
       if (value === null || typeof value !== "object") continue;
       if (seg === "[]") {
-        if (Array.isArray(value)) value.forEach((v, i) => next.push({ path: subPath(path, i), value: v }));
+        if (Array.isArray(value)) value.forEach((v, i) => next.push({ path: subPath(path, i), value: v, holder: {} }));
       } else if (seg === "*") {
-        for (const [k, v] of Object.entries(value)) next.push({ path: subPath(path, k), value: v });
+        for (const [k, v] of Object.entries(value)) next.push({ path: subPath(path, k), value: v, holder: value as Record<string, unknown> });
       } else if (!Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, seg)) {
-        next.push({ path: subPath(path, seg), value: (value as Record<string, unknown>)[seg] });
+        const holder = value as Record<string, unknown>;
+        next.push({ path: subPath(path, seg), value: holder[seg], holder });
       }
     }
     cur = next;
@@ -169,8 +183,8 @@ function find(doc: unknown, pattern: string): { path: string; value: unknown }[]
 export function unsupportedIssues(spec: Spec, h: HostFacts = hostFacts()): ValidationIssue[] {
   const out: ValidationIssue[] = [];
   for (const r of REFUSALS) {
-    for (const { path, value } of find(spec, r.path)) {
-      if (r.when ? !r.when(value) : !asks(value, r.path)) continue;
+    for (const { path, value, holder } of find(spec, r.path)) {
+      if (r.when ? !r.when(value, holder) : !asks(value, r.path)) continue;
       out.push({ path, message: typeof r.reason === "string" ? r.reason : r.reason(h) });
     }
   }

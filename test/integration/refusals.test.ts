@@ -97,6 +97,10 @@ describe("refused by name: not carried out by rt", () => {
     expectRefused((s) => { s.mounts.push({ destination: "/etc", type: "tmpfs", source: "tmpfs", options: ["tmpcopyup"] }); }, "mounts[8].options", /tmpcopyup .*not implemented yet/);
   });
 
+  it("filesystem options on a bind mount", () => {
+    expectRefused((s) => { s.mounts.push({ destination: "/data", source: "/tmp", options: ["rbind", "size=1m"] }); }, "mounts[8].options", /a bind mount takes no filesystem options/);
+  });
+
   it("Windows-only fields and the other platforms' objects", () => {
     expectRefused((s) => { s.process.commandLine = "cmd /c dir"; }, "process.commandLine", "is for Windows only");
     expectRefused((s) => { s.process.user.username = "ContainerUser"; }, "process.user.username", /is for Windows only/);

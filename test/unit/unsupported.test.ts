@@ -88,6 +88,19 @@ describe("refusals", () => {
     expect(got[2].message).toMatch(/^tmpcopyup/);
   });
 
+  it("a bind mount with filesystem options is refused (mount(2) ignores them); flags and propagation pass", () => {
+    const got = issues((s) => {
+      s.mounts.push(
+        { destination: "/a", source: "/tmp", options: ["rbind", "ro", "nosuid", "nodev", "noexec", "rprivate", "rro"] },
+        { destination: "/b", source: "/tmp", type: "bind", options: ["size=1m"] },
+        { destination: "/c", source: "/tmp", options: ["bind", "src-nofollow"] },
+        { destination: "/d", source: "tmpfs", type: "tmpfs", options: ["size=1m", "mode=755"] },
+      );
+    });
+    expect(got.map((i) => i.path)).toEqual(["mounts[9].options", "mounts[10].options"]);
+    expect(got[0].message).toMatch(/^a bind mount takes no filesystem options/);
+  });
+
   it("the LSM and resctrl fields: the reason says what the host lacks, or that rt does not apply it", () => {
     const edit = (s: any) => { s.process.apparmorProfile = "p"; s.process.selinuxLabel = "l"; s.linux.mountLabel = "m"; s.linux.intelRdt = { closID: "c" }; };
     expect(issues(edit, NONE).map((i) => `${i.path}: ${i.message}`)).toEqual([
