@@ -10,7 +10,8 @@
 // `blockIO.weight: 0`, `memory: {}`). Such values are accepted:
 //  - absent, null, an empty list, an empty map or object, an empty string
 //    (but a map whose keys are the request, netDevices and unified, asks for
-//    something as soon as it has a key);
+//    something as soon as it has a key, and process.capabilities and
+//    linux.intelRdt ask for something whenever present);
 //  - an object or list all of whose members ask for nothing;
 //  - the leaf values in UNSET below: for cgroup resources, 0 where the kernel
 //    file's default is "no limit / default weight", -1 where the field means
@@ -42,6 +43,9 @@ const TODO = "not implemented yet";
 const OTHER_PLATFORM = "is for another platform: rt runs Linux containers only";
 const lsm = (name: string, has: boolean, what: string) =>
   has ? `rt does not apply ${name} ${what} yet` : `this host has no ${name}`;
+// Fields whose mere presence is a request: empty capability sets mean "no
+// capabilities", an empty intelRdt means "a resctrl group named after the container".
+const PRESENT = (v: unknown) => v !== undefined && v !== null;
 // Maps whose keys are themselves the request (a device to move, a cgroup file to write).
 const ANY_KEY = (v: unknown) => v !== null && typeof v === "object" && Object.keys(v).length > 0;
 // A bind mount's options are flags: mount(2) ignores the data string of an
@@ -59,7 +63,7 @@ const ID_MAPPED = (v: unknown) => Array.isArray(v) && v.some((o) => o === "idmap
 
 export const REFUSALS: readonly Refusal[] = [
   // Other branches implement these; each line goes when its branch is merged.
-  { path: "process.capabilities", reason: TODO }, // capabilities
+  { path: "process.capabilities", reason: TODO, when: PRESENT }, // capabilities
   { path: "linux.seccomp", reason: TODO }, // seccomp
   { path: "linux.resources.devices", reason: `${TODO} (device cgroup)` }, // device control
   { path: "linux.personality", reason: TODO }, // process attributes
@@ -90,7 +94,7 @@ export const REFUSALS: readonly Refusal[] = [
   { path: "linux.resources.network", reason: "net_cls and net_prio are cgroup v1 controllers; rt manages cgroup v2 only" },
   { path: "linux.resources.rdma", reason: `cgroup resource limits: ${TODO}` },
   { path: "linux.resources.unified", reason: `cgroup resource limits: ${TODO}`, when: ANY_KEY },
-  { path: "linux.intelRdt", reason: (h) => (h.resctrl ? `Intel RDT: ${TODO}` : "this host has no resctrl filesystem (/sys/fs/resctrl)") },
+  { path: "linux.intelRdt", when: PRESENT, reason: (h) => (h.resctrl ? `Intel RDT: ${TODO}` : "this host has no resctrl filesystem (/sys/fs/resctrl)") },
   { path: "process.apparmorProfile", reason: (h) => lsm("AppArmor", h.apparmor, "profiles") },
   { path: "process.selinuxLabel", reason: (h) => lsm("SELinux", h.selinux, "labels") },
   { path: "linux.mountLabel", reason: (h) => lsm("SELinux", h.selinux, "labels") },
@@ -131,13 +135,13 @@ export const UNSET: Readonly<Record<string, readonly unknown[]>> = {
 };
 
 let facts: HostFacts | undefined;
-/** AppArmor as runc sees it (the module enabled), SELinux by its filesystem, resctrl mounted. */
+/** AppArmor enabled (the module's parameter, or its securityfs directory), SELinux by its mounted filesystem, resctrl mounted. */
 export function hostFacts(): HostFacts {
   if (facts) return facts;
   const read = (p: string) => { try { return host().readFile(p); } catch { return ""; } };
   const exists = (p: string) => { try { host().stat(p); return true; } catch { return false; } };
   facts = {
-    apparmor: read("/sys/module/apparmor/parameters/enabled").trim() === "Y" && exists("/sys/kernel/security/apparmor"),
+    apparmor: read("/sys/module/apparmor/parameters/enabled").trim() === "Y" || exists("/sys/kernel/security/apparmor"),
     selinux: exists("/sys/fs/selinux/enforce"),
     resctrl: exists("/sys/fs/resctrl/schemata"),
   };

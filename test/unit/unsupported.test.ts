@@ -44,6 +44,11 @@ describe("refusals", () => {
     expect(issues((s) => { s.linux.resources = { memory: {}, cpu: {} }; s.hooks = { prestart: [] }; s.process.apparmorProfile = ""; s.linux.netDevices = {}; })).toEqual([]);
   });
 
+  it("empty capability sets and an empty intelRdt still ask for something (no capabilities; a resctrl group)", () => {
+    expect(issues((s) => { s.process.capabilities = { bounding: [], effective: [], permitted: [] }; s.linux.intelRdt = {}; }).map((i) => i.path)).toEqual(["process.capabilities", "linux.intelRdt"]);
+    expect(issues((s) => { s.process.capabilities = {}; }).map((i) => i.path)).toEqual(["process.capabilities"]);
+  });
+
   it("a value that asks for something is refused at its own path", () => {
     const got = issues((s) => {
       s.linux.resources = { cpu: { shares: 1024, quota: 0 }, pids: { limit: 0 }, blockIO: { weight: 0, weightDevice: [{ major: 8, minor: 0, weight: 10 }] } };
