@@ -184,12 +184,13 @@ function find(doc: unknown, pattern: string): { path: string; value: unknown; ho
 }
 
 /** Every field of a valid config that this build of rt would not carry out, each named with the reason. */
-export function unsupportedIssues(spec: Spec, h: HostFacts = hostFacts()): ValidationIssue[] {
+export function unsupportedIssues(spec: Spec, h?: HostFacts): ValidationIssue[] {
   const out: ValidationIssue[] = [];
   for (const r of REFUSALS) {
     for (const { path, value, holder } of find(spec, r.path)) {
       if (r.when ? !r.when(value, holder) : !asks(value, r.path)) continue;
-      out.push({ path, message: typeof r.reason === "string" ? r.reason : r.reason(h) });
+      // The host is read only when a reason depends on it: create's cold path stays as it was.
+      out.push({ path, message: typeof r.reason === "string" ? r.reason : r.reason(h ?? hostFacts()) });
     }
   }
   return out;
