@@ -51,8 +51,11 @@ static int send_fd(int sock, int fd, const char *payload) {
 }
 
 int op_console_setup(const struct op *o) {
-  int64_t owner;
+  int64_t owner, rows = 0, cols = 0;
   if (arg_i64(o, 0, 0, 0xfffffffe, &owner)) return -1;
+  /* process.consoleSize: both or neither (TypeScript sends both). */
+  if (o->argc == 2) return fail(EINVAL, "CONSOLE_SETUP: rows without cols");
+  if (o->argc == 3 && (arg_i64(o, 1, 0, 0xffff, &rows) || arg_i64(o, 2, 0, 0xffff, &cols))) return -1;
   if (S.console_fd < 0) return fail(EINVAL, "CONSOLE_SETUP without a CONSOLE op");
   int rc = 0, master = -1, slave = -1;
   char name[64];
@@ -81,6 +84,13 @@ int op_console_setup(const struct op *o) {
   if (fchown(slave, (uid_t)owner, (gid_t)-1) < 0) {
     rc = fail(errno, "fchown %s to uid %lld", name, (long long)owner);
     goto out;
+  }
+  if (o->argc == 3) {
+    struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+    if (ioctl(slave, TIOCSWINSZ, &ws) < 0) {
+      rc = fail(errno, "ioctl TIOCSWINSZ %s (%lld rows, %lld cols)", name, (long long)rows, (long long)cols);
+      goto out;
+    }
   }
   if (setsid() < 0) {
     rc = fail(errno, "setsid");

@@ -58,7 +58,7 @@ static const struct {
     [OP_EXEC] = {"EXEC", 0, 0, CHILD},
     [OP_CAPS] = {"CAPS", 5, 5, CHILD},
     [OP_SECCOMP_INIT] = {"SECCOMP_INIT", 2, 2 + 32, CHILD},
-    [OP_CONSOLE_SETUP] = {"CONSOLE_SETUP", 1, 1, CHILD},
+    [OP_CONSOLE_SETUP] = {"CONSOLE_SETUP", 1, 3, CHILD},
     [OP_MOUNT_SETATTR] = {"MOUNT_SETATTR", 4, 4, CHILD},
     [OP_KEEP_CAPS] = {"KEEP_CAPS", 1, 1, CHILD},
     [OP_SECCOMP_RULE] = {"SECCOMP_RULE", 2, 2 + 4 * 6, CHILD},

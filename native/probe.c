@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -167,6 +168,10 @@ static int report(void) {
   text_field("cgroup", "/proc/self/cgroup");
   /* Cap*, NoNewPrivs, Seccomp, Seccomp_filters, Cpus_allowed_list, …: as the kernel shows them. */
   text_field("status", "/proc/self/status");
+  /* ledger (process.consoleSize): the terminal's size as the process sees it. */
+  struct winsize ws;
+  if (ioctl(0, TIOCGWINSZ, &ws) == 0) printf(",\"winsize\":[%u,%u]", ws.ws_row, ws.ws_col);
+  else printf(",\"winsize\":null");
   struct stat in;
   printf(",\"stdin_isatty\":%s", isatty(0) ? "true" : "false");
   if (fstat(0, &in) == 0) printf(",\"stdin_uid\":%u,\"stdin_gid\":%u}\n", (unsigned)in.st_uid, (unsigned)in.st_gid);

@@ -1,11 +1,12 @@
 // Reads <bundle>/config.json and checks it completely before anything is
 // created: JSON syntax, the schema, the semantic rules, and that the rootfs
-// exists. Every problem names its field.
+// exists, and nothing it asks for is something rt would drop (refused by
+// name, see ./unsupported.ts). Every problem names its field.
 import { host } from "../sys/host.ts";
 import * as path from "../sys/path.ts";
 import { RtError, describeSysError } from "../errors.ts";
 import type { Spec } from "../spec/types.ts";
-import { configWarnings, formatIssues, validateConfig } from "./validate.ts";
+import { checkConfig, configWarnings, formatIssues } from "./validate.ts";
 
 export interface Bundle {
   dir: string;
@@ -30,7 +31,7 @@ export function loadBundle(bundleDir: string): Bundle {
   } catch (e) {
     throw new RtError(`config.json: invalid JSON: ${(e as Error).message}`);
   }
-  const issues = validateConfig(doc);
+  const issues = checkConfig(doc);
   if (issues.length) throw new RtError(formatIssues(issues));
   const spec = doc as Spec;
   if (!spec.root?.path) throw new RtError("config.json: root.path: required on Linux");

@@ -9,6 +9,7 @@ import validateFeaturesSchema from "./generated/features.js";
 import validateStateSchema from "./generated/state.js";
 import type { SchemaError, SchemaValidator } from "./generated/config.js";
 import { compareVersions, semanticIssues, semanticWarnings, subPath, type ValidationIssue } from "./semantic.ts";
+import { unsupportedIssues } from "./unsupported.ts";
 
 export type { ValidationIssue } from "./semantic.ts";
 export type { SchemaError, SchemaValidator } from "./generated/config.js";
@@ -17,6 +18,15 @@ export type { SchemaError, SchemaValidator } from "./generated/config.js";
 export function validateConfig(doc: unknown): ValidationIssue[] {
   const schema = runSchema(validateConfigSchema, doc);
   return schema.length ? schema : semanticIssues(doc as Spec);
+}
+
+/**
+ * What create and validate check: a valid config (validateConfig) that asks
+ * for nothing this build of rt would drop (./unsupported.ts: refused by name).
+ */
+export function checkConfig(doc: unknown): ValidationIssue[] {
+  const issues = validateConfig(doc);
+  return issues.length ? issues : unsupportedIssues(doc as Spec);
 }
 
 /** Things in a valid config.json the spec says to log but not refuse (deprecated or unknown-but-harmless values). */

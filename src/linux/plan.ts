@@ -107,7 +107,8 @@ export function buildPlan(input: PlanInput): Plan {
   (spec.linux?.readonlyPaths ?? []).forEach((p, i) => add(Op.READONLY, `linux.readonlyPaths[${i}]`, p));
   if (spec.root?.readonly) add(Op.REMOUNT_RO, "root.readonly", "/");
 
-  if (input.consoleSocket) add(Op.CONSOLE_SETUP, "process.terminal", proc.user.uid);
+  const size = consoleSize(proc); // checked even without a console socket, so validate refuses it too
+  if (input.consoleSocket) add(Op.CONSOLE_SETUP, "process.terminal", proc.user.uid, ...size);
 
   (proc.rlimits ?? []).forEach((r, i) => {
     const res = RLIMITS[r.type];
@@ -166,6 +167,16 @@ function planMount(plan: Plan, propagations: Plan, m: Mount, i: number, input: P
   // Recursive attributes right away, as runc does: they cover the tree this
   // mount brought, not mounts a later config entry puts beneath it.
   if (opts.attrSet || opts.attrClr) plan.push({ op: Op.MOUNT_SETATTR, field, args: [target, opts.attrSet, opts.attrClr, input.rootfs] });
+}
+
+/** process.consoleSize as CONSOLE_SETUP's rows and cols; the spec says to ignore it without a terminal. */
+function consoleSize(proc: NonNullable<Spec["process"]>): number[] {
+  const size = proc.consoleSize;
+  if (!proc.terminal || !size) return [];
+  for (const f of ["height", "width"] as const) {
+    if (size[f] > 0xffff) throw new RtError(`process.consoleSize.${f}: at most 65535 (a terminal's size is 16 bits; got ${size[f]})`);
+  }
+  return [size.height, size.width];
 }
 
 function rlimitValue(v: number): string {
