@@ -115,7 +115,9 @@ int op_mempolicy(const struct op *o) {
   int e = errno;
   free(mask);
   free(nodes);
-  if (r < 0) return fail(e, "set_mempolicy (mode %lld, flags %#llx, %u nodes)", (long long)mode, (unsigned long long)flags, o->argc - 2);
+  if (r < 0)
+    return fail(e, "set_mempolicy (mode %lld, flags %#llx, %u node(s), highest %lld)", (long long)mode,
+                (unsigned long long)flags, o->argc - 2, (long long)max);
   return 0;
 }
 

@@ -103,7 +103,10 @@ export function processAttrOps(ctx: PlanContext): ProcessAttrOps {
   // A new time namespace is made by the executor itself (unshare), so that
   // the offsets can be written before any process lives in it: the init is
   // then cloned into it (namespaces.ts leaves CLONE_NEWTIME out of CLONE).
-  if (ctx.ns.newTime) parent.push({ op: Op.TIMENS, field: "linux.timeOffsets", args: [timeOffsets(linux?.timeOffsets)] });
+  if (ctx.ns.newTime) {
+    const offsets = timeOffsets(linux?.timeOffsets);
+    parent.push({ op: Op.TIMENS, field: offsets ? "linux.timeOffsets" : "linux.namespaces (time)", args: [offsets] });
+  }
 
   // initial: the executor's CPUs, which the init inherits as it is cloned
   // into the container's cgroup; final: the init's, once it is in there.

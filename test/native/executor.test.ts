@@ -714,6 +714,10 @@ describe.skipIf(!isRoot)("rt-exec: process attributes", () => {
     let { reports } = await run(plan);
     expect(ERROR(reports)).toMatchObject({ kind: "ERROR", op: at(plan, Op.SCHEDULER), errno: EINVAL });
     expect(ERROR(reports).message).toContain("sched_setattr");
+    // A realtime policy without the permission for it (CAP_SYS_NICE gone with the uid, RLIMIT_RTPRIO 0): EPERM.
+    plan = containerPlan(root, { post: [op(Op.RLIMIT, 14 /* RTPRIO */, 0, 0), op(Op.SETUID, 1000), op(Op.SCHEDULER, 1 /* FIFO */, 0, 0, 10, 0, 0, 0)], args: ["/bin/probe", "true"] });
+    ({ reports } = await run(plan));
+    expect(ERROR(reports)).toMatchObject({ op: at(plan, Op.SCHEDULER), errno: 1 /* EPERM */ });
     plan = post(op(Op.MEMPOLICY, 2 /* BIND */, 0, 7));
     ({ reports } = await run(plan));
     expect(ERROR(reports)).toMatchObject({ op: at(plan, Op.MEMPOLICY), errno: EINVAL });
