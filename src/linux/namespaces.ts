@@ -32,7 +32,7 @@ export function planNamespaces(namespaces: LinuxNamespace[] | undefined): Namesp
     else cloneFlags |= flag;
   });
   // No "mount" entry: the container shares rt's mount namespace, as the spec
-  // says; plan.ts then plans no mount at all (see rootOps there).
+  // says; plan.ts then plans no mount at all (see planSharedRoot there).
   join.sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
   return { cloneFlags, newTime, join, has: (t) => types.has(t) };
 }

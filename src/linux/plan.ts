@@ -159,7 +159,8 @@ function planOwnRoot(plan: Plan, spec: Spec, input: PlanInput): void {
  * makes the config's mounts and chroots, all in the host's mount table; rt
  * changes nothing there: no propagation change, no bind, no mount, no
  * pivot_root, no device node or /dev link written into a tree the host
- * shares. The init only chroots into root.path (CHROOT), and the cwd is
+ * shares (the default devices are whatever root.path's /dev holds; with
+ * root.path "/" that is the host's own /dev). The init only chroots into root.path (CHROOT), and the cwd is
  * resolved in there. Whatever would need a mount (mounts, maskedPaths,
  * readonlyPaths, root.readonly, rootfsPropagation, linux.devices) is refused
  * by name in src/bundle/semantic.ts; the check here keeps a caller that
