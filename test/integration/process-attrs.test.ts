@@ -2,9 +2,10 @@
 // execCPUAffinity, memoryPolicy, timeOffsets), read back from inside real
 // containers by the probe: what the kernel reports to the container's process.
 import { afterAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import type { Spec } from "../../src/spec/types.ts";
-import { cleanupRoot, makeBundle, rt, stateRoot, testSpec, uniqueId } from "../helpers.ts";
+import { RT, cleanupRoot, makeBundle, rt, stateRoot, testSpec, uniqueId } from "../helpers.ts";
 
 const root = stateRoot();
 afterAll(() => cleanupRoot(root));
@@ -41,8 +42,15 @@ describe("linux.personality", () => {
     expect(r.machine).toMatch(/^i[3-6]86$/);
   });
 
-  it("LINUX is the default persona", () => {
-    const r = report((s) => { s.linux!.personality = { domain: "LINUX" }; });
+  it("LINUX resets a 32-bit persona that rt itself was started with (setarch linux32)", () => {
+    const under32 = (edit: (s: Spec) => void) => {
+      const bundle = makeBundle(testSpec(["/bin/probe", "report"], edit));
+      const r = spawnSync("setarch", ["linux32", RT, "--root", root, "run", "--bundle", bundle, uniqueId()], { encoding: "utf8", timeout: 20_000 });
+      if (r.status !== 0) throw new Error(`rt run failed (${r.status}): ${r.stderr}`);
+      return JSON.parse(r.stdout) as Report;
+    };
+    expect(under32(() => {}).machine).toMatch(/^i[3-6]86$/); // inherited when the config says nothing
+    const r = under32((s) => { s.linux!.personality = { domain: "LINUX" }; });
     expect(r.personality).toBe(0);
     expect(r.machine).toBe(HOST.machine);
   });
