@@ -67,6 +67,11 @@ describe("process.scheduler", () => {
     expect([r.sched.policy, r.sched.priority, r.sched.flags & 1]).toEqual([1, 12, 1]);
   });
 
+  it("SCHED_DEADLINE with runtime, deadline and period", () => {
+    const r = report((s) => { s.process!.scheduler = { policy: "SCHED_DEADLINE", runtime: 1_000_000, deadline: 10_000_000, period: 20_000_000 }; });
+    expect([r.sched.policy, r.sched.runtime, r.sched.deadline, r.sched.period]).toEqual([6, 1_000_000, 10_000_000, 20_000_000]);
+  });
+
   it("SCHED_IDLE", () => {
     expect(report((s) => { s.process!.scheduler = { policy: "SCHED_IDLE" }; }).sched.policy).toBe(5);
   });
