@@ -44,6 +44,7 @@ int op_bind_rootfs(const struct op *o);
 int op_bind_device(const struct op *o);
 int op_pivot_root(const struct op *o);
 int op_move_root(const struct op *o);
+int op_chroot(const struct op *o); /* no mount namespace of its own: no mount at all */
 /* (after pivot, plain paths in the new root) */
 int op_mask(const struct op *o);
 int op_readonly(const struct op *o);

@@ -230,6 +230,17 @@ int op_move_root(const struct op *o) {
   return 0;
 }
 
+/* CHROOT rootfs: the container shares the runtime's mount namespace, so
+ * nothing is mounted or moved; the init only changes its root. */
+int op_chroot(const struct op *o) {
+  const char *r = o->argv[0];
+  close_own(&root_fd);
+  if (chdir(r) < 0) return fail(errno, "chdir %s", r);
+  if (chroot(".") < 0) return fail(errno, "chroot %s", r);
+  if (chdir("/") < 0) return fail(errno, "chdir /");
+  return 0;
+}
+
 /* Flags of an existing mount that a bind remount must repeat: the kernel
  * refuses to clear locked ones, and silently clearing others is wrong. */
 static unsigned long kept_flags(const char *path) {

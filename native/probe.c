@@ -99,6 +99,46 @@ static const char *const rlimit_names[] = {
 
 static long long lim(rlim_t v) { return v == RLIM_INFINITY ? -1LL : (long long)v; }
 
+/* --- process attributes (personality, scheduler, ioPriority, memoryPolicy, time namespace) --- */
+#include <stdint.h>
+#include <sys/personality.h>
+#include <sys/syscall.h>
+
+struct probe_sched_attr {
+  uint32_t size, sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime, sched_deadline, sched_period, util[2];
+};
+
+/* ,"personality":N,"machine":"…","sched":{…},"ioprio":N,"mempolicy":{…},"clocks":{…} */
+static void print_process_attrs(void) {
+  struct utsname u;
+  uname(&u);
+  printf(",\"personality\":%d,\"machine\":", personality(0xffffffff));
+  json_str(u.machine);
+  struct probe_sched_attr a = {0};
+  if (syscall(SYS_sched_getattr, 0, &a, sizeof a, 0) == 0)
+    printf(",\"sched\":{\"policy\":%u,\"flags\":%llu,\"nice\":%d,\"priority\":%u,\"runtime\":%llu,\"deadline\":%llu,\"period\":%llu}",
+           a.sched_policy, (unsigned long long)a.sched_flags, a.sched_nice, a.sched_priority,
+           (unsigned long long)a.sched_runtime, (unsigned long long)a.sched_deadline, (unsigned long long)a.sched_period);
+  else
+    printf(",\"sched\":null");
+  printf(",\"ioprio\":%ld", syscall(SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0));
+  int mode = -1;
+  unsigned long nodes[16] = {0};
+  if (syscall(SYS_get_mempolicy, &mode, nodes, sizeof nodes * 8, NULL, 0UL) == 0)
+    printf(",\"mempolicy\":{\"mode\":%d,\"nodes\":%lu}", mode, nodes[0]);
+  else
+    printf(",\"mempolicy\":{\"errno\":%d}", errno);
+  struct timespec mono, boot;
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  clock_gettime(CLOCK_BOOTTIME, &boot);
+  printf(",\"clocks\":{\"monotonic\":%lld,\"boottime\":%lld}", (long long)mono.tv_sec, (long long)boot.tv_sec);
+}
+/* --- end of process attributes --- */
+
 static int report(void) {
   struct utsname u;
   uname(&u);
@@ -172,6 +212,7 @@ static int report(void) {
   struct winsize ws;
   if (ioctl(0, TIOCGWINSZ, &ws) == 0) printf(",\"winsize\":[%u,%u]", ws.ws_row, ws.ws_col);
   else printf(",\"winsize\":null");
+  print_process_attrs();
   struct stat in;
   printf(",\"stdin_isatty\":%s", isatty(0) ? "true" : "false");
   if (fstat(0, &in) == 0) printf(",\"stdin_uid\":%u,\"stdin_gid\":%u}\n", (unsigned)in.st_uid, (unsigned)in.st_gid);

@@ -9,6 +9,7 @@
 // what the spec says to log, or marks deprecated, but lets through.
 import { RLIMITS } from "../linux/constants.ts";
 import { LINUX_CAPABILITIES } from "../linux/capability-names.ts";
+import { parseIdList } from "../linux/process-attrs.ts";
 import * as path from "../sys/path.ts";
 import type { Hook, LinuxNamespace, NamespaceType, Spec } from "../spec/types.ts";
 
@@ -93,6 +94,19 @@ const NS_LABEL: Record<NamespaceType, string> = {
 function validIfName(name: string): boolean {
   return name.length > 0 && name.length <= 15 && name !== "." && name !== ".." && !/[/:\s]/.test(name);
 }
+
+/** A CPU or node list ("0-3,7") that rt cannot read. */
+function idListIssue(list: string, at: string, add: (p: string, m: string) => void): void {
+  try {
+    parseIdList(list, at);
+  } catch (e) {
+    add(at, (e as Error).message.slice(at.length + 2));
+  }
+}
+
+/** <sys/stat.h>: the file type bits a fileMode may carry, per device type. */
+const S_IFMT = 0o170000;
+const DEVICE_TYPE_BITS: Record<string, number> = { c: 0o020000, u: 0o020000, b: 0o060000, p: 0o010000 };
 
 const MEMPOLICY_NO_NODES = new Set(["MPOL_DEFAULT", "MPOL_LOCAL"]);
 const MEMPOLICY_NEEDS_NODES = new Set(["MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE", "MPOL_PREFERRED_MANY"]);
@@ -185,6 +199,13 @@ export function semanticIssues(spec: Spec): ValidationIssue[] {
       } else if (!realtime && sched.priority) {
         add("process.scheduler.priority", `only SCHED_FIFO and SCHED_RR take a priority, not ${sched.policy}`);
       }
+      // Reserved in <linux/sched.h> and never implemented: the kernel would refuse it.
+      if (sched.policy === "SCHED_ISO") add("process.scheduler.policy", "SCHED_ISO is not implemented by Linux");
+      sched.flags?.forEach((f, i) => {
+        if (f === "SCHED_FLAG_UTIL_CLAMP_MIN" || f === "SCHED_FLAG_UTIL_CLAMP_MAX") {
+          add(`process.scheduler.flags[${i}]`, `${f} needs a clamp value, which runtime-spec has no field for`);
+        }
+      });
       if (sched.policy !== "SCHED_DEADLINE") {
         for (const f of ["runtime", "deadline", "period"] as const) {
           if (sched[f]) add(`process.scheduler.${f}`, `only SCHED_DEADLINE uses runtime, deadline and period, not ${sched.policy}`);
@@ -192,6 +213,13 @@ export function semanticIssues(spec: Spec): ValidationIssue[] {
       }
     }
   }
+
+  // process attributes that have a format of their own
+  for (const f of ["initial", "final"] as const) {
+    const list = proc?.execCPUAffinity?.[f];
+    if (list !== undefined) idListIssue(list, `process.execCPUAffinity.${f}`, add);
+  }
+  if (linux.personality?.flags?.length) add("linux.personality.flags", "runtime-spec defines no personality flags: rt applies none");
 
   // hostname and domainname change the uts namespace the container is in.
   for (const f of ["hostname", "domainname"] as const) {
@@ -242,6 +270,11 @@ export function semanticIssues(spec: Spec): ValidationIssue[] {
   linux.devices?.forEach((d, i) => {
     const at = `linux.devices[${i}]`;
     if (!isAbs(d.path)) add(`${at}.path`, `must be an absolute path (got ${show(d.path)})`);
+    // podman sends S_IFCHR|0666 and the like: the type bits may be there, if they agree with type.
+    const typeBits = (d.fileMode ?? 0) & S_IFMT;
+    if (typeBits && typeBits !== DEVICE_TYPE_BITS[d.type]) {
+      add(`${at}.fileMode`, `file type bits 0o${typeBits.toString(8)} do not match device type ${show(d.type)}`);
+    }
     if (d.type !== "p") {
       if (d.major === undefined) add(`${at}.major`, `required for device type ${show(d.type)}`);
       if (d.minor === undefined) add(`${at}.minor`, `required for device type ${show(d.type)}`);
@@ -298,9 +331,22 @@ export function semanticIssues(spec: Spec): ValidationIssue[] {
     });
   }
 
+  // No mount namespace: the container shares rt's, and rt mounts nothing in
+  // it (see planSharedRoot in src/linux/plan.ts). What needs a mount is refused.
+  if (!nsEntry("mount")) {
+    const why = "needs a mount namespace in linux.namespaces (without one it would change the host's mounts)";
+    if (spec.mounts?.length) add("mounts", why);
+    if (linux.maskedPaths?.length) add("linux.maskedPaths", why);
+    if (linux.readonlyPaths?.length) add("linux.readonlyPaths", why);
+    if (spec.root?.readonly) add("root.readonly", why);
+    if (linux.rootfsPropagation !== undefined) add("linux.rootfsPropagation", why);
+    if (linux.devices?.length) add("linux.devices", "needs a mount namespace in linux.namespaces (without one the nodes would be made in a tree the host shares)");
+  }
+
   // linux.memoryPolicy: set_mempolicy(2)'s rules on nodes per mode.
   const mp = linux.memoryPolicy;
   if (mp) {
+    if (mp.nodes !== undefined) idListIssue(mp.nodes, "linux.memoryPolicy.nodes", add);
     const hasNodes = (mp.nodes ?? "").trim() !== "";
     if (MEMPOLICY_NO_NODES.has(mp.mode) && hasNodes) add("linux.memoryPolicy.nodes", `${mp.mode} takes no nodes`);
     if (MEMPOLICY_NEEDS_NODES.has(mp.mode) && !hasNodes) add("linux.memoryPolicy.nodes", `${mp.mode} needs at least one node`);

@@ -65,12 +65,6 @@ export const REFUSALS: readonly Refusal[] = [
   // Other branches implement these; each line goes when its branch is merged.
   { path: "linux.seccomp", reason: TODO }, // seccomp
   { path: "linux.resources.devices", reason: `${TODO} (device cgroup)` }, // device control
-  { path: "linux.personality", reason: TODO }, // process attributes
-  { path: "process.scheduler", reason: TODO }, // process attributes
-  { path: "process.ioPriority", reason: TODO }, // process attributes
-  { path: "process.execCPUAffinity", reason: TODO }, // process attributes
-  { path: "linux.memoryPolicy", reason: TODO }, // process attributes
-  { path: "linux.timeOffsets", reason: TODO }, // process attributes
   { path: "linux.namespaces[].type", reason: `user namespaces: ${TODO}`, when: (t) => t === "user" }, // user namespaces
   { path: "linux.uidMappings", reason: `user namespaces: ${TODO}` }, // user namespaces
   { path: "linux.gidMappings", reason: `user namespaces: ${TODO}` }, // user namespaces

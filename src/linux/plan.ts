@@ -83,29 +83,8 @@ export function buildPlan(input: PlanInput): Plan {
   if (spec.domainname !== undefined) add(Op.SETDOMAINNAME, "domainname", spec.domainname);
   if (proc.oomScoreAdj !== undefined) add(Op.OOM_SCORE_ADJ, "process.oomScoreAdj", proc.oomScoreAdj);
 
-  const propagation = spec.linux?.rootfsPropagation;
-  const rootFlags = propagation ? ROOTFS_PROPAGATION[propagation] : MS.SLAVE | MS.REC;
-  if (rootFlags === undefined) throw new RtError(`linux.rootfsPropagation: unknown value "${propagation}"`);
-  add(Op.MAKE_ROOT_PRIVATE, "linux.rootfsPropagation", rootFlags);
-  add(Op.BIND_ROOTFS, "root.path", input.rootfs);
-
-  const propagations: Plan = [];
-  (spec.mounts ?? []).forEach((m, i) => planMount(plan, propagations, m, i, input));
-
-  add(input.noPivot ? Op.MOVE_ROOT : Op.PIVOT_ROOT, "root.path", input.rootfs);
-  // Per-mount propagation goes after pivot_root: detaching the old root makes
-  // the tree below it a slave, which would undo a "shared" set earlier.
-  plan.push(...propagations);
-
-  for (const d of resolveDevices(spec.linux?.devices)) {
-    add(Op.MKNOD, d.field, d.path, d.type, d.major, d.minor, d.mode, d.uid, d.gid);
-  }
-  for (const [target, link] of DEV_SYMLINKS) add(Op.SYMLINK, "default /dev symlinks", target, link);
-
-  for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) add(Op.SYSCTL, `linux.sysctl["${key}"]`, key, value);
-  (spec.linux?.maskedPaths ?? []).forEach((p, i) => add(Op.MASK, `linux.maskedPaths[${i}]`, p));
-  (spec.linux?.readonlyPaths ?? []).forEach((p, i) => add(Op.READONLY, `linux.readonlyPaths[${i}]`, p));
-  if (spec.root?.readonly) add(Op.REMOUNT_RO, "root.readonly", "/");
+  if (ns.has("mount")) planOwnRoot(plan, spec, input);
+  else planSharedRoot(plan, spec, input);
 
   const size = consoleSize(proc); // checked even without a console socket, so validate refuses it too
   if (input.consoleSocket) add(Op.CONSOLE_SETUP, "process.terminal", proc.user.uid, ...size);
@@ -136,6 +115,72 @@ export function buildPlan(input: PlanInput): Plan {
   add(Op.WAIT_START, "process.args");
   add(Op.EXEC, "process.args");
   return plan;
+}
+
+/** The container's own mount namespace: its root, mounts, devices, sysctls, masks, read-only paths. */
+function planOwnRoot(plan: Plan, spec: Spec, input: PlanInput): void {
+  const add = (op: Op, field: string, ...args: (string | number)[]) => plan.push({ op, args, field });
+  // Before any mount, every mount of the new namespace becomes a slave (or,
+  // for "private", private) so that nothing rt mounts reaches the host. A
+  // shared root cannot come first: pivot_root refuses a new root whose parent
+  // mount is shared (EINVAL), and the bind of the rootfs would propagate to
+  // the host's peers. So "shared" and "unbindable" are set on the new "/"
+  // after pivot_root, where they are what the container sees (as runc does).
+  const propagation = spec.linux?.rootfsPropagation;
+  const requested = propagation ? ROOTFS_PROPAGATION[propagation] : MS.SLAVE | MS.REC;
+  if (requested === undefined) throw new RtError(`linux.rootfsPropagation: unknown value "${propagation}"`);
+  const before = requested & MS.PRIVATE ? MS.PRIVATE | MS.REC : MS.SLAVE | MS.REC;
+  const after = requested & (MS.SHARED | MS.UNBINDABLE) ? requested : 0;
+  add(Op.MAKE_ROOT_PRIVATE, "linux.rootfsPropagation", before);
+  add(Op.BIND_ROOTFS, "root.path", input.rootfs);
+
+  const propagations: Plan = [];
+  (spec.mounts ?? []).forEach((m, i) => planMount(plan, propagations, m, i, input));
+
+  add(input.noPivot ? Op.MOVE_ROOT : Op.PIVOT_ROOT, "root.path", input.rootfs);
+  if (after) add(Op.PROPAGATE, "linux.rootfsPropagation", "/", after, "/");
+  // Per-mount propagation goes after pivot_root: detaching the old root makes
+  // the tree below it a slave, which would undo a "shared" set earlier.
+  plan.push(...propagations);
+
+  for (const d of resolveDevices(spec.linux?.devices)) {
+    add(Op.MKNOD, d.field, d.path, d.type, d.major, d.minor, d.mode, d.uid, d.gid);
+  }
+  for (const [target, link] of DEV_SYMLINKS) add(Op.SYMLINK, "default /dev symlinks", target, link);
+
+  for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) add(Op.SYSCTL, `linux.sysctl["${key}"]`, key, value);
+  (spec.linux?.maskedPaths ?? []).forEach((p, i) => add(Op.MASK, `linux.maskedPaths[${i}]`, p));
+  (spec.linux?.readonlyPaths ?? []).forEach((p, i) => add(Op.READONLY, `linux.readonlyPaths[${i}]`, p));
+  if (spec.root?.readonly) add(Op.REMOUNT_RO, "root.readonly", "/");
+}
+
+/**
+ * No mount namespace in the config: the container shares rt's (the spec's
+ * "inherit the runtime namespace"). runc then still bind-mounts the rootfs,
+ * makes the config's mounts and chroots, all in the host's mount table; rt
+ * changes nothing there: no propagation change, no bind, no mount, no
+ * pivot_root, no device node or /dev link written into a tree the host
+ * shares (the default devices are whatever root.path's /dev holds; with
+ * root.path "/" that is the host's own /dev). The init only chroots into root.path (CHROOT), and the cwd is
+ * resolved in there. Whatever would need a mount (mounts, maskedPaths,
+ * readonlyPaths, root.readonly, rootfsPropagation, linux.devices) is refused
+ * by name in src/bundle/semantic.ts; the check here keeps a caller that
+ * skipped validation from having them dropped. Sysctls are written before
+ * the chroot, through rt's /proc (the net/ipc/uts ones reach the init's own
+ * namespaces: /proc/sys shows those of the writer).
+ */
+function planSharedRoot(plan: Plan, spec: Spec, input: PlanInput): void {
+  const l = spec.linux;
+  const needsMounts: [string, boolean][] = [
+    ["mounts", !!spec.mounts?.length], ["linux.maskedPaths", !!l?.maskedPaths?.length],
+    ["linux.readonlyPaths", !!l?.readonlyPaths?.length], ["root.readonly", !!spec.root?.readonly],
+    ["linux.rootfsPropagation", l?.rootfsPropagation !== undefined], ["linux.devices", !!l?.devices?.length],
+  ];
+  for (const [field, set] of needsMounts) {
+    if (set) throw new RtError(`${field}: needs a mount namespace in linux.namespaces (without one it would change the host's mounts)`);
+  }
+  for (const [key, value] of Object.entries(l?.sysctl ?? {})) plan.push({ op: Op.SYSCTL, field: `linux.sysctl["${key}"]`, args: [key, value] });
+  plan.push({ op: Op.CHROOT, field: "root.path", args: [input.rootfs] });
 }
 
 function planMount(plan: Plan, propagations: Plan, m: Mount, i: number, input: PlanInput): void {

@@ -272,7 +272,7 @@ const INVALID: Mutation[] = [
   ["uidMapping without hostID", (c) => delete c.linux.uidMappings[0].hostID, "linux.uidMappings[0].hostID", /^required$/],
   ["timeOffsets nanosecs a second", (c) => (c.linux.timeOffsets.monotonic.nanosecs = 1e9), "linux.timeOffsets.monotonic.nanosecs", /<= 999999999/],
   ["device type unknown", (c) => (c.linux.devices[0].type = "s"), "linux.devices[0].type", /"c", "b", "u", "p"/],
-  ["device fileMode with type bits", (c) => (c.linux.devices[0].fileMode = 0o20666), "linux.devices[0].fileMode", /<= 4095/],
+  ["device fileMode beyond the type and permission bits", (c) => (c.linux.devices[0].fileMode = 0o200666), "linux.devices[0].fileMode", /<= 65535/],
   ["device without path", (c) => delete c.linux.devices[3].path, "linux.devices[3].path", /^required$/],
   ["netDevice name not a string", (c) => (c.linux.netDevices.eth1.name = 23), "linux.netDevices.eth1.name", /must be a string/],
   ["cgroupsPath not a string", (c) => (c.linux.cgroupsPath = 5), "linux.cgroupsPath", /must be a string/],

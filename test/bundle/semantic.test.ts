@@ -192,7 +192,7 @@ describe("hostname and domainname", () => {
       dropNs(c, "uts");
     }, "domainname", /uts namespace/);
   });
-  it("a joined uts namespace counts, as in runc", () => expectValid((c) => (c.linux.namespaces = [{ type: "uts", path: "/proc/1/ns/uts" }])));
+  it("a joined uts namespace counts, as in runc", () => expectValid((c) => (c.linux.namespaces = [{ type: "uts", path: "/proc/1/ns/uts" }, { type: "mount" }])));
   it("an empty hostname sets nothing", () => expectValid((c) => {
     c.hostname = "";
     dropNs(c, "uts");
@@ -371,4 +371,55 @@ it("compareVersions follows SemVer precedence", () => {
   expect(compareVersions("1.0.0-1", "1.0.0-alpha")).toBeLessThan(0);
   expect(compareVersions("1.10.0", "1.9.9")).toBeGreaterThan(0);
   expect(compareVersions("1.0.0+a", "1.0.0+b")).toBe(0);
+});
+
+// --- process attributes, the shared mount namespace, device file modes ---
+describe("process attributes", () => {
+  it("SCHED_ISO is refused: Linux never implemented it", () => expectOne((c) => (c.process.scheduler = { policy: "SCHED_ISO" }), "process.scheduler.policy", /SCHED_ISO is not implemented/));
+  it("the utilisation clamp flags are refused: the spec gives no clamp value", () => {
+    expectOne((c) => (c.process.scheduler = { policy: "SCHED_OTHER", flags: ["SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_UTIL_CLAMP_MAX"] }), "process.scheduler.flags[1]", /needs a clamp value/);
+    expectValid((c) => (c.process.scheduler = { policy: "SCHED_OTHER", flags: ["SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_KEEP_PARAMS"] }));
+  });
+  it("execCPUAffinity lists must be readable", () => {
+    expectOne((c) => (c.process.execCPUAffinity = { initial: "0-3,7", final: "3-1" }), "process.execCPUAffinity.final", /range "3-1" ends before it starts/);
+    expectOne((c) => (c.process.execCPUAffinity = { initial: "0-7:3/2" }), "process.execCPUAffinity.initial", /0 < used <= group/);
+    expectValid((c) => (c.process.execCPUAffinity = { initial: " 0-1 , 3", final: "0-7:2/4" }));
+  });
+  it("memoryPolicy.nodes must be readable", () => expectOne((c) => (c.linux.memoryPolicy = { mode: "MPOL_BIND", nodes: "0,5-2" }), "linux.memoryPolicy.nodes", /range "5-2" ends before it starts/));
+  it("personality flags are refused: the spec defines none", () => {
+    expectOne((c) => (c.linux.personality = { domain: "LINUX", flags: ["ADDR_NO_RANDOMIZE"] }), "linux.personality.flags", /defines no personality flags/);
+    expectValid((c) => (c.linux.personality = { domain: "LINUX32", flags: [] }));
+  });
+});
+
+describe("without a mount namespace (the container shares rt's)", () => {
+  const shared = (c: any) => {
+    dropNs(c, "mount");
+    c.mounts = [];
+  };
+  it("a config that mounts nothing is valid", () => expectValid(shared));
+  it.each([
+    ["mounts", (c: any) => (c.mounts = [{ destination: "/proc", type: "proc", source: "proc" }])],
+    ["linux.maskedPaths", (c: any) => (c.linux.maskedPaths = ["/proc/kcore"])],
+    ["linux.readonlyPaths", (c: any) => (c.linux.readonlyPaths = ["/proc/sys"])],
+    ["root.readonly", (c: any) => (c.root.readonly = true)],
+    ["linux.rootfsPropagation", (c: any) => (c.linux.rootfsPropagation = "private")],
+    ["linux.devices", (c: any) => (c.linux.devices = [{ path: "/dev/x", type: "c", major: 1, minor: 3 }])],
+  ])("%s is refused: applying it would change the host", (path, set) => {
+    expectOne((c) => { shared(c); set(c); }, path, /needs a mount namespace/);
+  });
+});
+
+describe("linux.devices fileMode", () => {
+  const dev = (type: string, fileMode: number) => ({ path: "/dev/x", type, major: 1, minor: 3, fileMode });
+  it("may carry the file type bits that match the type (podman sends S_IFCHR|0666)", () => {
+    expectValid((c) => (c.linux.devices = [dev("c", 0o20666)]));
+    expectValid((c) => (c.linux.devices = [dev("u", 0o20600)]));
+    expectValid((c) => (c.linux.devices = [dev("b", 0o60660)]));
+    expectValid((c) => (c.linux.devices = [{ path: "/run/f", type: "p", fileMode: 0o10644 }]));
+  });
+  it("type bits that disagree with type are refused", () => {
+    expectOne((c) => (c.linux.devices = [dev("c", 0o60666)]), "linux.devices[0].fileMode", /type bits 0o60000 do not match device type "c"/);
+    expectOne((c) => (c.linux.devices = [dev("b", 0o100644)]), "linux.devices[0].fileMode", /type bits 0o100000 do not match device type "b"/);
+  });
 });

@@ -122,14 +122,6 @@ describe("refused by name until their branch is merged", () => {
   it("linux.resources.devices (device-control branch)", () => {
     expectRefused((s) => { s.linux.resources = { devices: [{ allow: false, access: "rwm" }] }; }, "linux.resources.devices", `${TODO} (device cgroup)`);
   });
-  it("personality, scheduler, ioPriority, execCPUAffinity, memoryPolicy, timeOffsets (process-attributes branch)", () => {
-    expectRefused((s) => { s.linux.personality = { domain: "LINUX32" }; }, "linux.personality", TODO);
-    expectRefused((s) => { s.process.scheduler = { policy: "SCHED_BATCH", nice: 5 }; }, "process.scheduler", TODO);
-    expectRefused((s) => { s.process.ioPriority = { class: "IOPRIO_CLASS_BE", priority: 4 }; }, "process.ioPriority", TODO);
-    expectRefused((s) => { s.process.execCPUAffinity = { initial: "0", final: "0" }; }, "process.execCPUAffinity", TODO);
-    expectRefused((s) => { s.linux.memoryPolicy = { mode: "MPOL_PREFERRED", nodes: "0", flags: ["MPOL_F_STATIC_NODES"] }; }, "linux.memoryPolicy", TODO);
-    expectRefused((s) => { s.linux.namespaces.push({ type: "time" }); s.linux.timeOffsets = { monotonic: { secs: 10, nanosecs: 0 } }; }, "linux.timeOffsets", TODO);
-  });
   it("user namespaces and id-mapped mounts (user-namespace branch)", () => {
     const userns = `user namespaces: ${TODO}`;
     const map = [{ containerID: 0, hostID: 100000, size: 65536 }];

@@ -745,3 +745,115 @@ describe.skipIf(!isRoot)("rt-exec", () => {
     });
   });
 });
+
+// --- process attributes (native/ops_sched.c) and CHROOT ---
+describe.skipIf(!isRoot)("rt-exec: process attributes", () => {
+  afterEach(() => {
+    for (const ex of live) ex.kill();
+    inits.clear();
+  });
+  afterAll(() => {
+    for (const r of rootfses.splice(0)) fs.rmSync(r, { recursive: true, force: true });
+  });
+  const statusLine = (status: string, key: string) => status.split("\n").find((l) => l.startsWith(`${key}:`))!.split(":")[1].trim();
+  /** The one ERROR of a run (a child op's comes after PID). */
+  const ERROR = (rs: Report[]) => rs.find((r) => r.kind === "ERROR") as Extract<Report, { kind: "ERROR" }>;
+
+  it("PERSONALITY, SCHEDULER, IOPRIO, MEMPOLICY and CPU_AFFINITY in the init are what it runs with", async () => {
+    const root = rootfs();
+    const plan = containerPlan(root, {
+      post: [
+        op(Op.CPU_AFFINITY, 0),
+        op(Op.PERSONALITY, 8),
+        op(Op.SCHEDULER, 2 /* RR */, 1 /* RESET_ON_FORK */, 0, 7, 0, 0, 0),
+        op(Op.IOPRIO, 2, 6),
+        op(Op.MEMPOLICY, 3 /* INTERLEAVE */, 1 << 15, 0),
+      ],
+      args: ["probe", "report"],
+    });
+    const { reports, stdout, stderr } = await run(plan);
+    expect(kinds(reports), stderr).toEqual(["PID", "READY", "EXIT"]);
+    const r = JSON.parse(stdout);
+    expect(r.personality & 0xff).toBe(8);
+    expect(r.machine).toMatch(/^i[3-6]86$/);
+    expect([r.sched.policy, r.sched.priority, r.sched.flags & 1]).toEqual([2, 7, 1]);
+    expect(r.ioprio).toBe((2 << 13) | 6);
+    expect(r.mempolicy).toEqual({ mode: 3 | (1 << 15), nodes: 1 });
+    expect(statusLine(r.status, "Cpus_allowed_list")).toBe("0");
+  });
+
+  it("CPU_AFFINITY before CLONE sets the executor's CPUs, which the init inherits; TIMENS gives it shifted clocks", async () => {
+    const root = rootfs();
+    const cpu = fs.readFileSync("/sys/devices/system/cpu/online", "utf8").trim() === "0" ? 0 : 1;
+    const plan = containerPlan(root, {
+      pre: [op(Op.TIMENS, "monotonic 50000 0\nboottime 90000 0\n"), op(Op.CPU_AFFINITY, cpu)],
+      args: ["probe", "report"],
+    });
+    const { reports, stdout, stderr } = await run(plan);
+    expect(kinds(reports), stderr).toEqual(["PID", "READY", "EXIT"]);
+    const r = JSON.parse(stdout);
+    expect(statusLine(r.status, "Cpus_allowed_list")).toBe(String(cpu));
+    expect(r.ns.time).not.toBe(fs.readlinkSync("/proc/self/ns/time"));
+    const boot = Math.floor(Number(fs.readFileSync("/proc/uptime", "utf8").split(" ")[0]));
+    expect(Math.abs(r.clocks.boottime - boot - 90000)).toBeLessThan(5);
+    expect(Math.abs(r.clocks.monotonic - Number(process.hrtime.bigint() / 1_000_000_000n) - 50000)).toBeLessThan(5);
+  });
+
+  it("a refusal of the kernel is an ERROR at the op with its errno, and names the syscall", async () => {
+    const root = rootfs();
+    const post = (o: PlanOp) => containerPlan(root, { post: [o], args: ["/bin/probe", "true"] });
+    const at = (plan: Plan, o: Op) => plan.findIndex((p) => p.op === o);
+    let plan = post(op(Op.SCHEDULER, 6 /* DEADLINE */, 0, 0, 0, 20_000_000, 10_000_000, 30_000_000));
+    let { reports } = await run(plan);
+    expect(ERROR(reports)).toMatchObject({ kind: "ERROR", op: at(plan, Op.SCHEDULER), errno: EINVAL });
+    expect(ERROR(reports).message).toContain("sched_setattr");
+    // A realtime policy without the permission for it (CAP_SYS_NICE gone with the uid, RLIMIT_RTPRIO 0): EPERM.
+    plan = containerPlan(root, { post: [op(Op.RLIMIT, 14 /* RTPRIO */, 0, 0), op(Op.SETUID, 1000), op(Op.SCHEDULER, 1 /* FIFO */, 0, 0, 10, 0, 0, 0)], args: ["/bin/probe", "true"] });
+    ({ reports } = await run(plan));
+    expect(ERROR(reports)).toMatchObject({ op: at(plan, Op.SCHEDULER), errno: 1 /* EPERM */ });
+    plan = post(op(Op.MEMPOLICY, 2 /* BIND */, 0, 7));
+    ({ reports } = await run(plan));
+    expect(ERROR(reports)).toMatchObject({ op: at(plan, Op.MEMPOLICY), errno: EINVAL });
+    expect(ERROR(reports).message).toContain("set_mempolicy");
+    plan = post(op(Op.CPU_AFFINITY, 4000));
+    ({ reports } = await run(plan));
+    expect(ERROR(reports)).toMatchObject({ op: at(plan, Op.CPU_AFFINITY), errno: EINVAL });
+    expect(ERROR(reports).message).toContain("sched_setaffinity");
+    plan = containerPlan(root, { pre: [op(Op.TIMENS, "realtime 1 0\n")], args: ["/bin/probe", "true"] });
+    ({ reports } = await run(plan));
+    expect(ERROR(reports)).toMatchObject({ op: at(plan, Op.TIMENS), errno: EINVAL });
+    expect(ERROR(reports).message).toContain("timens_offsets");
+  });
+
+  it("checks the numbers: a personality out of range, an I/O class of 8, TIMENS after CLONE", async () => {
+    const root = rootfs();
+    for (const bad of [op(Op.PERSONALITY, "0xffffffff"), op(Op.IOPRIO, 8, 0), op(Op.SCHEDULER, 0, 0, 20, 0, 0, 0, 0)]) {
+      const plan = containerPlan(root, { post: [bad], args: ["/bin/probe", "true"] });
+      const { reports } = await run(plan);
+      expect(ERROR(reports), Op[bad.op]).toMatchObject({ op: plan.indexOf(bad), errno: EINVAL });
+    }
+    const plan = containerPlan(root, { post: [op(Op.TIMENS, "")], args: ["/bin/probe", "true"] });
+    const { reports } = await run(plan);
+    expect(ERROR(reports)).toMatchObject({ errno: EINVAL, message: expect.stringContaining("TIMENS must come before CLONE") });
+  });
+
+  it("CHROOT: in the executor's mount namespace the init changes its root and nothing is mounted", async () => {
+    const root = rootfs();
+    const before = fs.readFileSync("/proc/self/mountinfo", "utf8");
+    const plan: Plan = [
+      op(Op.MODE, "wait"),
+      op(Op.CLONE, CLONE_NEW.pid | CLONE_NEW.uts),
+      op(Op.CHROOT, root),
+      op(Op.CHDIR, "/bin"),
+      op(Op.ENV, "PATH=/bin"),
+      op(Op.ARGS, "probe", "stat", "probe"),
+      op(Op.CLOSE_FDS, 3),
+      op(Op.WAIT_START),
+      op(Op.EXEC),
+    ];
+    const { reports, stdout, stderr } = await run(plan);
+    expect(kinds(reports), stderr).toEqual(["PID", "READY", "EXIT"]);
+    expect(JSON.parse(stdout).mode & 0o170000).toBe(0o100000); // ./probe, relative to the cwd inside root
+    expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).toBe(before);
+  });
+});

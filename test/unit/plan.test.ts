@@ -32,8 +32,52 @@ describe("buildPlan", () => {
     expect(Number(plan.find((o) => o.op === Op.CLONE)!.args[0])).toBe(CLONE_NEW.pid);
   });
 
-  it("requires a mount namespace", () => {
-    expect(() => buildPlan(input((s) => { s.linux!.namespaces = [{ type: "pid" }]; }))).toThrow(/"mount" namespace is required/);
+  it("without a mount namespace mounts nothing: the init only chroots into root.path", () => {
+    const plan = buildPlan(input((s) => {
+      s.linux!.namespaces = [{ type: "pid" }];
+      s.mounts = [];
+      s.linux!.maskedPaths = s.linux!.readonlyPaths = [];
+      s.root = { path: "rootfs" };
+      s.linux!.sysctl = { "kernel.domainname": "x" };
+    }));
+    const o = ops(plan);
+    for (const op of [Op.MAKE_ROOT_PRIVATE, Op.BIND_ROOTFS, Op.MOUNT, Op.PROPAGATE, Op.PIVOT_ROOT, Op.MOVE_ROOT, Op.MKNOD, Op.SYMLINK, Op.MASK, Op.READONLY, Op.REMOUNT_RO]) {
+      expect(o, Op[op]).not.toContain(op);
+    }
+    expect(Number(plan.find((p) => p.op === Op.CLONE)!.args[0]) & CLONE_NEW.mount).toBe(0);
+    expect(plan.find((p) => p.op === Op.CHROOT)!.args).toEqual(["/b/rootfs"]);
+    expect(o.indexOf(Op.SYSCTL)).toBeLessThan(o.indexOf(Op.CHROOT));
+    expect(o.indexOf(Op.CHROOT)).toBeLessThan(o.indexOf(Op.CHDIR));
+  });
+
+  it("without a mount namespace, what needs a mount is refused by name", () => {
+    expect(() => buildPlan(input((s) => { s.linux!.namespaces = [{ type: "pid" }]; }))).toThrow(/^mounts: needs a mount namespace/);
+    expect(() => buildPlan(input((s) => { s.linux!.namespaces = []; s.mounts = []; }))).toThrow(/^linux.maskedPaths: needs a mount namespace/);
+  });
+
+  it("rootfsPropagation shared: the mounts are made under rslave, the new root is made shared after pivot_root", () => {
+    const plan = buildPlan(input((s) => { s.linux!.rootfsPropagation = "shared"; }));
+    const o = ops(plan);
+    expect(plan.find((p) => p.op === Op.MAKE_ROOT_PRIVATE)!.args).toEqual([MS.SLAVE | MS.REC]);
+    const root = plan.findIndex((p) => p.op === Op.PROPAGATE && p.field === "linux.rootfsPropagation");
+    expect(plan[root].args).toEqual(["/", MS.SHARED, "/"]);
+    expect(root).toBe(o.indexOf(Op.PIVOT_ROOT) + 1);
+    expect(buildPlan(input((s) => { s.linux!.rootfsPropagation = "unbindable"; })).find((p) => p.field === "linux.rootfsPropagation" && p.op === Op.PROPAGATE)!.args[1]).toBe(MS.UNBINDABLE);
+  });
+
+  it("rootfsPropagation private and slave are set before any mount, recursively, with nothing after pivot_root", () => {
+    for (const [v, flags] of [["private", MS.PRIVATE | MS.REC], ["slave", MS.SLAVE | MS.REC]] as const) {
+      const plan = buildPlan(input((s) => { s.linux!.rootfsPropagation = v; }));
+      expect(plan.find((p) => p.op === Op.MAKE_ROOT_PRIVATE)!.args, v).toEqual([flags]);
+      expect(plan.some((p) => p.op === Op.PROPAGATE && p.field === "linux.rootfsPropagation"), v).toBe(false);
+    }
+  });
+
+  it("a device fileMode with its file type bits (S_IFCHR|0666) is made with the permission bits", () => {
+    const plan = buildPlan(input((s) => { s.linux!.devices = [{ path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 0o20666 }, { path: "/dev/sdz", type: "b", major: 8, minor: 0, fileMode: 0o60640 }]; }));
+    expect(plan.find((p) => p.op === Op.MKNOD && p.args[0] === "/dev/fuse")!.args.slice(1, 5)).toEqual(["c", 10, 229, 0o666]);
+    expect(plan.find((p) => p.op === Op.MKNOD && p.args[0] === "/dev/sdz")!.args[4]).toBe(0o640);
+    expect(() => buildPlan(input((s) => { s.linux!.devices = [{ path: "/dev/x", type: "c", major: 1, minor: 3, fileMode: 0o60666 }]; }))).toThrow('linux.devices[0].fileMode: file type bits 0o60000 do not match device type "c"');
   });
 
   it("orders host-side steps before clone and the exec last", () => {
