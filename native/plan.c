@@ -37,7 +37,7 @@ static const struct {
     [OP_PIVOT_ROOT] = {"PIVOT_ROOT", 1, 1, CHILD},
     [OP_MOVE_ROOT] = {"MOVE_ROOT", 1, 1, CHILD},
     [OP_MKNOD] = {"MKNOD", 7, 7, CHILD},
-    [OP_BIND_DEVICE] = {"BIND_DEVICE", 2, 2, CHILD},
+    [OP_BIND_DEVICE] = {"BIND_DEVICE", 8, 8, CHILD},
     [OP_SYMLINK] = {"SYMLINK", 2, 2, CHILD},
     [OP_MASK] = {"MASK", 1, 1, CHILD},
     [OP_READONLY] = {"READONLY", 1, 1, CHILD},
@@ -72,7 +72,8 @@ static const struct {
     [OP_TIMENS] = {"TIMENS", 1, 1, PARENT},
     [OP_DEVICE_FILTER] = {"DEVICE_FILTER", 2, 2, PARENT},
     [OP_USERNS_FD] = {"USERNS_FD", 2, 2, PARENT},
-    [OP_MOUNT_IDMAP] = {"MOUNT_IDMAP", 6, 6, CHILD},
+    [OP_MOUNT_IDMAP] = {"MOUNT_IDMAP", 4, 4, CHILD},
+    [OP_IDMAP_TREE] = {"IDMAP_TREE", 4, 4, PARENT},
 };
 
 const char *op_name(uint32_t code) { return code < OP_COUNT ? ops[code].name : "unknown op"; }

@@ -15,7 +15,7 @@ import { capabilityOps } from "./capabilities.ts";
 import { seccompOps } from "./seccomp.ts";
 import { processAttrOps } from "./process-attrs.ts";
 import { deviceControlOps } from "./device-control.ts";
-import { userNamespaceOps } from "./userns.ts";
+import { bindDeviceOp, userNamespaceOps, type UserNamespaceOps } from "./userns.ts";
 
 export interface PlanInput {
   spec: Spec;
@@ -71,6 +71,7 @@ export function buildPlan(input: PlanInput): Plan {
   if (!input.startImmediately) add(Op.OPEN_FIFO, "", input.fifoPath);
   if (input.consoleSocket) add(Op.CONSOLE, "--console-socket", input.consoleSocket);
   plan.push(...seccomp.parent);
+  plan.push(...userns.beforeJoin);
   for (const j of ns.join) add(Op.NS_JOIN, `linux.namespaces[${j.index}].path`, j.type, j.path);
   plan.push(...userns.parent);
   plan.push(...attrs.parent);
@@ -90,14 +91,19 @@ export function buildPlan(input: PlanInput): Plan {
   add(Op.BIND_ROOTFS, "root.path", input.rootfs);
 
   const propagations: Plan = [];
-  (spec.mounts ?? []).forEach((m, i) => planMount(plan, propagations, m, i, input));
+  (spec.mounts ?? []).forEach((m, i) => planMount(plan, propagations, m, i, input, userns));
+  // In a user namespace, character and block devices are bound from the host (see userns.ts).
+  const nodes = resolveDevices(spec.linux?.devices);
+  const bound = userns.inUserNamespace ? nodes.map((d) => bindDeviceOp(ctx, d)) : [];
+  for (const b of bound) if (b) plan.push(b);
 
   add(input.noPivot ? Op.MOVE_ROOT : Op.PIVOT_ROOT, "root.path", input.rootfs);
   // Per-mount propagation goes after pivot_root: detaching the old root makes
   // the tree below it a slave, which would undo a "shared" set earlier.
   plan.push(...propagations);
 
-  for (const d of resolveDevices(spec.linux?.devices)) {
+  for (const [i, d] of nodes.entries()) {
+    if (bound[i]) continue;
     add(Op.MKNOD, d.field, d.path, d.type, d.major, d.minor, d.mode, d.uid, d.gid);
   }
   for (const [target, link] of DEV_SYMLINKS) add(Op.SYMLINK, "default /dev symlinks", target, link);
@@ -137,7 +143,7 @@ export function buildPlan(input: PlanInput): Plan {
   return plan;
 }
 
-function planMount(plan: Plan, propagations: Plan, m: Mount, i: number, input: PlanInput): void {
+function planMount(plan: Plan, propagations: Plan, m: Mount, i: number, input: PlanInput, userns: UserNamespaceOps): void {
   const field = `mounts[${i}] (${m.destination})`;
   const opts = parseMountOptions(m.options, m.type, `mounts[${i}]`);
   const target = m.destination;
@@ -153,7 +159,8 @@ function planMount(plan: Plan, propagations: Plan, m: Mount, i: number, input: P
       throw new RtError(`mounts[${i}].source: ${source} does not exist`);
     }
     const bindFlags = MS.BIND | (opts.recursive ? MS.REC : 0);
-    plan.push({ op: Op.MOUNT, field, args: [source, target, "", bindFlags, "", create, input.rootfs] });
+    // An idmapped mount: the tree the executor prepared (userns.ts), moved into place.
+    plan.push(userns.idmapMount(i, create) ?? { op: Op.MOUNT, field, args: [source, target, "", bindFlags, "", create, input.rootfs] });
     // A bind mount ignores every other flag until it is remounted.
     const perMount = opts.flags & ~(MS.REMOUNT | MS.BIND | MS.REC);
     if (perMount) {
