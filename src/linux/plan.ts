@@ -36,6 +36,8 @@ export interface PlanInput {
   consoleSocket?: string;
   /** Skip the exec-fifo wait (used by `run`, which starts at once). */
   startImmediately?: boolean;
+  /** Who runs rt (effective ids); default: read from /proc/self/status. Not root: rootless (userns.ts). */
+  caller?: { uid: number; gid: number };
   /** What the spec says to log and go on with (rt prints these on stderr). */
   warn?: (msg: string) => void;
 }
@@ -126,7 +128,7 @@ export function buildPlan(input: PlanInput): Plan {
   // the init still has it (as runc does); with it, as late as possible.
   if (!proc.noNewPrivileges) plan.push(...seccomp.filter);
   plan.push(...caps.beforeIds);
-  plan.push({ op: Op.SETGROUPS_IDS, field: "process.user.additionalGids", args: proc.user.additionalGids ?? [] });
+  if (!userns.setgroupsDenied) plan.push({ op: Op.SETGROUPS_IDS, field: "process.user.additionalGids", args: proc.user.additionalGids ?? [] });
   add(Op.SETGID, "process.user.gid", proc.user.gid);
   add(Op.SETUID, "process.user.uid", proc.user.uid);
   plan.push(...caps.afterIds);

@@ -18,6 +18,7 @@ import type { IDMapping, Mount } from "../spec/types.ts";
 import type { PlanContext, PlanOp } from "./context.ts";
 import type { DeviceNode } from "./devices.ts";
 import { parseMountOptions } from "./mount-options.ts";
+import { callerIds, findHelper, ownIdOnly, subordinateRanges, uncoveredMapping } from "./rootless.ts";
 
 export interface UserNamespaceOps {
   /**
@@ -34,6 +35,8 @@ export interface UserNamespaceOps {
   idmapMount(i: number, create: string): PlanOp | undefined;
   /** In a user namespace (new or joined): true. Character and block devices cannot be made there. */
   inUserNamespace: boolean;
+  /** setgroups(2) is denied in the new namespace (rootless, own gid only): no SETGROUPS_IDS. */
+  setgroupsDenied: boolean;
 }
 
 /** Whether mounts[i] is idmapped, and how: own mappings win (config.md), recursion only with ridmap. */
@@ -50,17 +53,39 @@ export function userNamespaceOps(ctx: PlanContext): UserNamespaceOps {
   const inUserNamespace = ctx.ns.has("user");
   const parent: PlanOp[] = [];
   const atStart: PlanOp[] = [];
+  const caller = ctx.input.caller ?? callerIds();
+  const rootless = caller.uid !== 0;
+  if (rootless && !inUserNamespace) {
+    throw new RtError(`linux.namespaces: rt run by uid ${caller.uid} (not root) needs a user namespace ("rt spec --rootless" writes such a config)`);
+  }
+  let setgroupsDenied = false;
   if (newUserNs) {
-    // setgroups(2) stays allowed: rt runs as root, which may write gid_map
-    // without denying it (the kernel insists on "deny" only for a writer
-    // without CAP_SETGID over the parent namespace), and process.user's
-    // additionalGids need it. Written before gid_map, as the kernel requires.
     if (!linux?.uidMappings?.length || !linux?.gidMappings?.length) {
       throw new RtError("linux.uidMappings: a new user namespace needs linux.uidMappings and linux.gidMappings");
     }
-    parent.push({ op: Op.SETGROUPS, field: "linux.gidMappings", args: ["allow"] });
-    parent.push({ op: Op.UID_MAP, field: "linux.uidMappings", args: [idMap(linux.uidMappings)] });
-    parent.push({ op: Op.GID_MAP, field: "linux.gidMappings", args: [idMap(linux.gidMappings)] });
+    if (!rootless) {
+      // setgroups(2) stays allowed: root may write gid_map without denying it
+      // (the kernel insists on "deny" only for a writer without CAP_SETGID
+      // over the parent namespace), and process.user's additionalGids need
+      // it. Written before gid_map, as the kernel requires.
+      parent.push({ op: Op.SETGROUPS, field: "linux.gidMappings", args: ["allow"] });
+      parent.push({ op: Op.UID_MAP, field: "linux.uidMappings", args: [idMap(linux.uidMappings)] });
+      parent.push({ op: Op.GID_MAP, field: "linux.gidMappings", args: [idMap(linux.gidMappings)] });
+    } else {
+      // The namespace's owner may write a map of its own id alone; setgroups
+      // must then be denied first (else any user could drop a group that
+      // denies it access). Anything more goes through newuidmap/newgidmap,
+      // which check /etc/subuid and /etc/subgid and leave setgroups allowed.
+      parent.push(...rootlessMap("uid", linux.uidMappings, caller.uid));
+      if (ownIdOnly(linux.gidMappings, caller.gid)) {
+        setgroupsDenied = true;
+        parent.push({ op: Op.SETGROUPS, field: "linux.gidMappings", args: ["deny"] });
+      }
+      parent.push(...rootlessMap("gid", linux.gidMappings, caller.gid));
+      if (setgroupsDenied && ctx.spec.process?.user.additionalGids?.length) {
+        throw new RtError(`process.user.additionalGids: cannot be set when rt, run by uid ${caller.uid}, maps only its own gid ${caller.gid} (setgroups is denied in that user namespace; newgidmap and a range in /etc/subgid allow it)`);
+      }
+    }
   }
   if (inUserNamespace) {
     const field = newUserNs ? "linux.uidMappings" : `linux.namespaces[${ctx.ns.join.find((j) => j.type === "user")!.index}].path`;
@@ -77,6 +102,7 @@ export function userNamespaceOps(ctx: PlanContext): UserNamespaceOps {
     const idmap = idmapOf(m);
     if (!idmap) return;
     const field = `mounts[${i}] (${m.destination})`;
+    if (rootless) throw new RtError(`mounts[${i}].options: idmapped mounts need root (idmapping a host filesystem needs CAP_SYS_ADMIN in the initial user namespace); rt runs as uid ${caller.uid}`);
     const opts = parseMountOptions(m.options, m.type, `mounts[${i}]`);
     // semantic.ts refuses these first; the plan never builds what it cannot honour.
     if (!opts.bind) throw new RtError(`mounts[${i}].options: idmapped mounts must be bind mounts ("bind" or "rbind")`);
@@ -101,7 +127,24 @@ export function userNamespaceOps(ctx: PlanContext): UserNamespaceOps {
     const op = mountOps.get(i);
     return op && { ...op, args: [op.args[0], create, ...op.args.slice(2)] };
   };
-  return { beforeJoin, parent, atStart, idmapMount, inUserNamespace };
+  return { beforeJoin, parent, atStart, idmapMount, inUserNamespace, setgroupsDenied };
+}
+
+/** UID_MAP/GID_MAP for a non-root caller: its own id written directly, anything else by newuidmap/newgidmap. */
+function rootlessMap(kind: "uid" | "gid", maps: IDMapping[], own: number): PlanOp[] {
+  const field = `linux.${kind}Mappings`;
+  const op = kind === "uid" ? Op.UID_MAP : Op.GID_MAP;
+  if (ownIdOnly(maps, own)) return [{ op, field, args: [idMap(maps)] }];
+  const name = kind === "uid" ? "newuidmap" : "newgidmap";
+  const file = kind === "uid" ? "/etc/subuid" : "/etc/subgid";
+  const helper = findHelper(name);
+  if (!helper) throw new RtError(`${field}: maps host ids other than ${kind} ${own} (the caller's own): that needs ${name} (Debian package uidmap) and a range in ${file}`);
+  const bad = uncoveredMapping(maps, own, subordinateRanges(file, own));
+  if (bad >= 0) {
+    const m = maps[bad];
+    throw new RtError(`${field}[${bad}]: host ids ${m.hostID}…${m.hostID + m.size - 1} are neither ${kind} ${own} nor in its ranges in ${file}`);
+  }
+  return [{ op, field, args: [idMap(maps), helper] }];
 }
 
 /**

@@ -11,6 +11,7 @@ import { Op, type Plan } from "../../src/process/wire.ts";
 import { defaultSpec } from "../../src/linux/default-spec.ts";
 import { CLONE_NEW, MS } from "../../src/linux/constants.ts";
 import type { Spec } from "../../src/spec/types.ts";
+import { rootlessSpec } from "../../src/linux/rootless.ts";
 
 const src = fs.mkdtempSync(path.join(os.tmpdir(), "rt-userns-src-"));
 fs.writeFileSync(path.join(src, "file"), "x");
@@ -18,10 +19,10 @@ afterAll(() => fs.rmSync(src, { recursive: true, force: true }));
 
 const MAP = [{ containerID: 0, hostID: 100000, size: 65536 }];
 
-function plan(edit?: (s: Spec) => void): Plan {
+function plan(edit?: (s: Spec) => void, caller = { uid: 0, gid: 0 }): Plan {
   const spec = defaultSpec(["/bin/probe", "report"]);
   edit?.(spec);
-  const input: PlanInput = { spec, bundle: "/b", rootfs: "/b/rootfs", cgroupDir: "/sys/fs/cgroup/rt-x", fifoPath: "/run/rt/x/exec.fifo", mode: "detach", preserveFds: 0, listenFds: 0, noPivot: false };
+  const input: PlanInput = { spec, bundle: "/b", rootfs: "/b/rootfs", cgroupDir: "/sys/fs/cgroup/rt-x", fifoPath: "/run/rt/x/exec.fifo", mode: "detach", preserveFds: 0, listenFds: 0, noPivot: false, caller };
   return buildPlan(input);
 }
 const withUserns = (s: Spec) => {
@@ -155,5 +156,33 @@ describe("idmapped mounts", () => {
   it("refuses what it cannot build, by name", () => {
     expect(() => plan((s) => { s.mounts!.push({ destination: "/d", type: "tmpfs", source: "tmpfs", options: ["idmap"], uidMappings: MAP, gidMappings: MAP }); })).toThrow(/mounts\[8\]\.options: idmapped mounts must be bind mounts/);
     expect(() => plan((s) => { s.mounts!.push({ destination: "/d", source: src, options: ["bind", "idmap"] }); })).toThrow(/mounts\[8\]\.options: idmap without the mount's own/);
+  });
+});
+
+describe("rootless plan (caller not root)", () => {
+  const me = { uid: 1500, gid: 1600 };
+  const rootless = (s: Spec) => { rootlessSpec(s, me); };
+
+  it("rootlessSpec: a user namespace mapping the caller alone, no network namespace, /sys bound, no cgroup mount", () => {
+    const s = defaultSpec(["sh"]);
+    rootlessSpec(s, me);
+    expect(s.linux!.uidMappings).toEqual([{ containerID: 0, hostID: 1500, size: 1 }]);
+    expect(s.linux!.gidMappings).toEqual([{ containerID: 0, hostID: 1600, size: 1 }]);
+    expect(s.linux!.namespaces!.map((n) => n.type).sort()).toEqual(["cgroup", "ipc", "mount", "pid", "user", "uts"]);
+    expect(s.mounts!.find((m) => m.destination === "/sys")).toEqual({ destination: "/sys", type: "none", source: "/sys", options: ["rbind", "nosuid", "noexec", "nodev", "ro"] });
+    expect(s.mounts!.some((m) => m.destination === "/sys/fs/cgroup")).toBe(false);
+  });
+
+  it("its own ids: maps written directly, setgroups denied first, no SETGROUPS_IDS", () => {
+    const p = plan(rootless, me);
+    const pre = p.slice(0, at(p, Op.CLONE)).filter((o) => [Op.SETGROUPS, Op.UID_MAP, Op.GID_MAP].includes(o.op));
+    expect(pre.map((o) => [Op[o.op], ...o.args])).toEqual([["UID_MAP", "0 1500 1\n"], ["SETGROUPS", "deny"], ["GID_MAP", "0 1600 1\n"]]);
+    expect(p.some((o) => o.op === Op.SETGROUPS_IDS)).toBe(false);
+  });
+
+  it("refuses by name what cannot work without root", () => {
+    expect(() => plan(undefined, me)).toThrow(/linux.namespaces: rt run by uid 1500 \(not root\) needs a user namespace/);
+    expect(() => plan((s) => { rootless(s); s.process!.user.additionalGids = [1]; }, me)).toThrow(/process.user.additionalGids: cannot be set/);
+    expect(() => plan((s) => { rootless(s); s.mounts!.push({ destination: "/d", source: src, options: ["bind", "idmap"] }); }, me)).toThrow(/idmapped mounts need root/);
   });
 });
