@@ -111,9 +111,11 @@ export class Runtime {
       // Rootless: only where the cgroup hierarchy is delegated (cgroups/delegation.ts).
       if (cgroupDir && mount) {
         const made = createCgroup(cgroupDir, mount, callerIds().uid, this.warn);
-        record.cgroupDir = made.dir;
         record.cgroupCreated = made.created;
-        this.store.write(record);
+        if (made.dir !== cgroupDir) {
+          record.cgroupDir = made.dir;
+          this.store.write(record);
+        }
       }
       const plan = buildPlan({
         spec: bundle.spec,

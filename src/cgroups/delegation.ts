@@ -12,7 +12,7 @@ export function createCgroupFor(dir: string, mount: string, uid: number, warn?: 
     return { dir, created: createCgroup(dir, mount) };
   } catch (e) {
     if (uid === 0 || !(e instanceof RtError) || !/\((EACCES|EPERM|EROFS)\)$/.test(e.message)) throw e;
-    warn?.(`linux.cgroupsPath: ${dir} is not delegated to uid ${uid}: the container runs without a cgroup of its own (mkdir: ${e.message.replace(/^.*: /, "")})`);
+    warn?.(`linux.cgroupsPath: ${dir} is not delegated to uid ${uid}: the container runs without a cgroup of its own, and kill --all reaches its init only (mkdir: ${e.message.replace(/^.*: /, "")})`);
     return { dir: "", created: [] };
   }
 }
