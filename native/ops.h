@@ -42,6 +42,8 @@ int op_mount_setattr(const struct op *o);
 int op_make_root_private(const struct op *o);
 int op_bind_rootfs(const struct op *o);
 int op_bind_device(const struct op *o);
+/* A mount target resolved (and created) in the rootfs as MOUNT does: an O_PATH fd, or -1 after fail(). */
+int open_target_in_root(const char *target, const char *create, const char *root);
 int op_pivot_root(const struct op *o);
 int op_move_root(const struct op *o);
 int op_chroot(const struct op *o); /* no mount namespace of its own: no mount at all */
@@ -99,8 +101,12 @@ int op_timens(const struct op *o); /* parent */
 int op_device_filter(const struct op *o); /* parent */
 
 /* ops_userns.c: user namespaces for idmapped mounts, and those mounts */
-int op_userns_fd(const struct op *o); /* parent */
+int op_userns_fd(const struct op *o);   /* parent */
+int op_idmap_tree(const struct op *o);  /* parent */
 int op_mount_idmap(const struct op *o);
+/* After clone: the init closes the user namespace fds (the executor's business),
+ * the executor those and the prepared trees too (the init's now). */
+void userns_fds_close(int trees_too);
 
 /* selfexec.c */
 void ensure_sealed_self(char **argv, int report_fd);

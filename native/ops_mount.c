@@ -13,6 +13,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -143,6 +144,21 @@ out:
   return rc;
 }
 
+/* The target of a mount resolved (and created, as MOUNT's `create` says) in
+ * the rootfs, as an O_PATH fd for the *at and move_mount calls of other ops
+ * (MOUNT_IDMAP). -1 after fail(). */
+int open_target_in_root(const char *target, const char *create, const char *root) {
+  if (*create && strcmp(create, "dir") != 0 && strcmp(create, "file") != 0)
+    return fail(EINVAL, "create must be dir, file or empty, not \"%s\"", create);
+  int rfd = open_root(root);
+  if (rfd < 0) return -1;
+  if (*create && create_in_root(rfd, target, strcmp(create, "file") == 0) < 0)
+    return fail(errno, "create mount point %s in rootfs %s", target, root);
+  int tfd = openat2_in_root(rfd, target, O_PATH);
+  if (tfd < 0) return fail(errno, "openat2 %s (in root %s)", target, root);
+  return tfd;
+}
+
 /* MOUNT source target fstype flags data create root */
 int op_mount(const struct op *o) {
   uint64_t flags;
@@ -150,10 +166,34 @@ int op_mount(const struct op *o) {
   return mount_in_root(o->argv[0], o->argv[1], o->argv[2], (unsigned long)flags, o->argv[4], o->argv[5], o->argv[6]);
 }
 
-/* BIND_DEVICE path root: the host's device node bound onto the same path in
- * the rootfs (where mknod is not allowed, e.g. in a user namespace). */
+/* BIND_DEVICE path root type major minor mode uid gid: the host's device
+ * node bound onto the same path in the rootfs (where mknod is not allowed,
+ * e.g. in a user namespace). The host's node must be what the plan asks for
+ * (type, numbers; mode and host owner unless -1): a bind cannot change it,
+ * and a different node under that name must not pass for the one asked. */
 int op_bind_device(const struct op *o) {
-  return mount_in_root(o->argv[0], o->argv[0], "", MS_BIND, "", "file", o->argv[1]);
+  const char *path = o->argv[0], *type = o->argv[2];
+  int64_t major, minor, mode, uid, gid;
+  if (arg_i64(o, 3, 0, 0xfff, &major) || arg_i64(o, 4, 0, 0xfffff, &minor) || arg_i64(o, 5, -1, 07777, &mode) ||
+      arg_i64(o, 6, -1, 0xfffffffe, &uid) || arg_i64(o, 7, -1, 0xfffffffe, &gid))
+    return -1;
+  mode_t kind;
+  if (strcmp(type, "c") == 0 || strcmp(type, "u") == 0) kind = S_IFCHR;
+  else if (strcmp(type, "b") == 0) kind = S_IFBLK;
+  else if (strcmp(type, "p") == 0) kind = S_IFIFO;
+  else return fail(EINVAL, "BIND_DEVICE %s: type must be c, b or p, not \"%s\"", path, type);
+  struct stat st;
+  if (stat(path, &st) < 0) return fail(errno, "stat %s (host device to bind)", path);
+  if ((st.st_mode & S_IFMT) != kind || (kind != S_IFIFO && (major(st.st_rdev) != (unsigned)major || minor(st.st_rdev) != (unsigned)minor)))
+    return fail(ENODEV, "%s on the host is not %s %lld:%lld (found mode %o, %u:%u)", path, type, (long long)major,
+                (long long)minor, (unsigned)st.st_mode, major(st.st_rdev), minor(st.st_rdev));
+  if (mode >= 0 && (st.st_mode & 07777) != (mode_t)mode)
+    return fail(EPERM, "%s on the host has mode %04o, not %04llo (a bind mount cannot change it)", path,
+                (unsigned)(st.st_mode & 07777), (unsigned long long)mode);
+  if ((uid >= 0 && st.st_uid != (uid_t)uid) || (gid >= 0 && st.st_gid != (gid_t)gid))
+    return fail(EPERM, "%s on the host is owned by %u:%u, not %lld:%lld (host ids; a bind mount cannot change it)", path,
+                (unsigned)st.st_uid, (unsigned)st.st_gid, (long long)uid, (long long)gid);
+  return mount_in_root(path, path, "", MS_BIND, "", "file", o->argv[1]);
 }
 
 /* PROPAGATE target flags root */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ops.h"
@@ -107,11 +108,45 @@ static int write_proc(pid_t pid, const char *file, const struct op *o) {
   return 0;
 }
 
+/* UID_MAP/GID_MAP with a helper (rootless: newuidmap, newgidmap, setuid
+ * programs that check /etc/subuid and /etc/subgid): `helper <pid> <the
+ * map's numbers…>`, its output on our stderr, its exit status the verdict. */
+static int run_map_helper(pid_t pid, const struct op *o) {
+  char *argv[2 + 4096 / 2 + 1], pidstr[16], buf[4096];
+  if (o->len[0] >= sizeof buf) return fail(E2BIG, "%s: map of %u bytes", o->argv[1], o->len[0]);
+  memcpy(buf, o->argv[0], o->len[0] + 1);
+  snprintf(pidstr, sizeof pidstr, "%d", pid);
+  int n = 0;
+  argv[n++] = o->argv[1];
+  argv[n++] = pidstr;
+  for (char *save = NULL, *t = strtok_r(buf, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) argv[n++] = t;
+  argv[n] = NULL;
+  pid_t h = fork();
+  if (h < 0) return fail(errno, "fork (for %s)", o->argv[1]);
+  if (h == 0) {
+    char *envp[] = {NULL};
+    dup2(2, 1);
+    execve(o->argv[1], argv, envp);
+    dprintf(2, "rt-exec: execve %s: %s\n", o->argv[1], strerror(errno));
+    _exit(127);
+  }
+  int status;
+  while (waitpid(h, &status, 0) < 0)
+    if (errno != EINTR) return fail(errno, "waitpid %s", o->argv[1]);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return fail(0, "%s %d: exited with status %d", o->argv[1], pid, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  return 0;
+}
+
+static int write_map(pid_t pid, const char *file, const struct op *o) {
+  return o->argc > 1 ? run_map_helper(pid, o) : write_proc(pid, file, o);
+}
+
 int prepare_child(pid_t pid, long *op) {
   /* setgroups must be written before gid_map, or the kernel refuses "deny". */
   if (S.setgroups && (*op = S.setgroups_op, write_proc(pid, "setgroups", S.setgroups) < 0)) return -1;
-  if (S.uid_map && (*op = S.uid_map_op, write_proc(pid, "uid_map", S.uid_map) < 0)) return -1;
-  if (S.gid_map && (*op = S.gid_map_op, write_proc(pid, "gid_map", S.gid_map) < 0)) return -1;
+  if (S.uid_map && (*op = S.uid_map_op, write_map(pid, "uid_map", S.uid_map) < 0)) return -1;
+  if (S.gid_map && (*op = S.gid_map_op, write_map(pid, "gid_map", S.gid_map) < 0)) return -1;
   if (S.cgroup_fd >= 0 && !S.cgroup_joined) {
     char val[32];
     int n = snprintf(val, sizeof val, "%d", pid);

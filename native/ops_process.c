@@ -96,14 +96,17 @@ int op_setgroups_ids(const struct op *o) {
 int op_setgid(const struct op *o) {
   int64_t v;
   if (arg_i64(o, 0, 0, MAX_ID, &v)) return -1;
-  if (setresgid((gid_t)v, (gid_t)v, (gid_t)v) < 0) return fail(errno, "setresgid %lld", (long long)v);
+  /* EINVAL: the gid has no mapping in the init's user namespace. */
+  if (setresgid((gid_t)v, (gid_t)v, (gid_t)v) < 0)
+    return fail(errno, "setresgid %lld%s", (long long)v, errno == EINVAL ? " (not mapped in the user namespace)" : "");
   return 0;
 }
 
 int op_setuid(const struct op *o) {
   int64_t v;
   if (arg_i64(o, 0, 0, MAX_ID, &v)) return -1;
-  if (setresuid((uid_t)v, (uid_t)v, (uid_t)v) < 0) return fail(errno, "setresuid %lld", (long long)v);
+  if (setresuid((uid_t)v, (uid_t)v, (uid_t)v) < 0)
+    return fail(errno, "setresuid %lld%s", (long long)v, errno == EINVAL ? " (not mapped in the user namespace)" : "");
   return 0;
 }
 

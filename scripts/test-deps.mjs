@@ -1,5 +1,5 @@
 // npm pretest: installs what the tests need on a new machine (as root, from
-// Debian): busybox-static for the test rootfs and runc for side-by-side runs.
+// Debian): busybox-static for the test rootfs, runc for side-by-side runs, uidmap for rootless.
 // Then refreshes build/rootfs so it includes busybox.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -7,6 +7,8 @@ import { existsSync } from "node:fs";
 const need = [];
 if (!["/bin/busybox", "/usr/bin/busybox"].some(existsSync)) need.push("busybox-static");
 if (spawnSync("sh", ["-c", "command -v runc"]).status !== 0) need.push("runc");
+// newuidmap/newgidmap for the rootless tests (test/integration/rootless.test.ts installs it too)
+if (!existsSync("/usr/bin/newuidmap")) need.push("uidmap");
 if (need.length && process.getuid?.() === 0 && spawnSync("sh", ["-c", "command -v apt-get"]).status === 0) {
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   const install = () => spawnSync("apt-get", ["install", "-y", "--no-install-recommends", ...need], { stdio: ["ignore", "inherit", "inherit"], env }).status === 0;

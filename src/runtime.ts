@@ -14,14 +14,15 @@ import { parseSignal } from "./signals.ts";
 // driver) is loaded on first create: state, start, kill and delete never pay
 // for it.
 async function createDeps() {
-  const [bundle, cgroups, hierarchy, plan, executor] = await Promise.all([
+  const [bundle, cgroups, hierarchy, plan, executor, rootless] = await Promise.all([
     import("./bundle/load.ts"),
-    import("./cgroups/manager.ts"),
+    import("./cgroups/delegation.ts"),
     import("./cgroups/hierarchy.ts"),
     import("./linux/plan.ts"),
     import("./process/executor.ts"),
+    import("./linux/rootless.ts"),
   ]);
-  return { loadBundle: bundle.loadBundle, createCgroup: cgroups.createCgroup, resolveCgroupDir: hierarchy.resolveCgroupDir, unifiedMount: hierarchy.unifiedMount, buildPlan: plan.buildPlan, launch: executor.launch };
+  return { loadBundle: bundle.loadBundle, createCgroup: cgroups.createCgroupFor, callerIds: rootless.callerIds, resolveCgroupDir: hierarchy.resolveCgroupDir, unifiedMount: hierarchy.unifiedMount, buildPlan: plan.buildPlan, launch: executor.launch };
 }
 
 export interface RuntimeOptions {
@@ -83,7 +84,7 @@ export class Runtime {
 
   private async createInMode(id: string, opts: CreateOptions, mode: "detach" | "wait", startImmediately = false): Promise<Created> {
     validateId(id);
-    const { loadBundle, createCgroup, resolveCgroupDir, unifiedMount, buildPlan, launch } = await createDeps();
+    const { loadBundle, createCgroup, callerIds, resolveCgroupDir, unifiedMount, buildPlan, launch } = await createDeps();
     const bundle = loadBundle(opts.bundle ?? host().cwd());
     for (const w of bundle.warnings) this.warn?.(w);
     checkTerminal(bundle.spec.process?.terminal ?? false, opts.consoleSocket);
@@ -107,12 +108,20 @@ export class Runtime {
     let pid = 0;
     try {
       this.store.write(record);
-      if (cgroupDir && mount) record.cgroupCreated = createCgroup(cgroupDir, mount);
+      // Rootless: only where the cgroup hierarchy is delegated (cgroups/delegation.ts).
+      if (cgroupDir && mount) {
+        const made = createCgroup(cgroupDir, mount, callerIds().uid, this.warn);
+        record.cgroupCreated = made.created;
+        if (made.dir !== cgroupDir) {
+          record.cgroupDir = made.dir;
+          this.store.write(record);
+        }
+      }
       const plan = buildPlan({
         spec: bundle.spec,
         bundle: bundle.dir,
         rootfs: bundle.rootfs,
-        cgroupDir,
+        cgroupDir: record.cgroupDir,
         cgroupIsNew: record.cgroupCreated.includes(cgroupDir),
         fifoPath: this.store.fifoPath(id),
         mode,

@@ -112,6 +112,33 @@ const MEMPOLICY_NO_NODES = new Set(["MPOL_DEFAULT", "MPOL_LOCAL"]);
 const MEMPOLICY_NEEDS_NODES = new Set(["MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE", "MPOL_PREFERRED_MANY"]);
 const ERRNO_ACTIONS = new Set(["SCMP_ACT_ERRNO", "SCMP_ACT_TRACE"]);
 
+// The kernel's rules for an id map (user_namespaces(7), kernel/user_namespace.c):
+// at most 340 lines, written in one write of less than a page, no empty or
+// wrapping range, no two ranges overlapping on either side.
+const MAX_MAP_LINES = 340;
+const MAX_ID = 4294967295; // (u32)-1 is no id: first + size must stay at or below it
+
+const isMapped = (maps: { containerID: number; size: number }[], id: number) => maps.some((m) => id >= m.containerID && id - m.containerID < m.size);
+
+function mappingIssues(at: string, maps: { containerID: number; hostID: number; size: number }[] | undefined, add: (p: string, m: string) => void): void {
+  if (!maps?.length) return;
+  if (maps.length > MAX_MAP_LINES) add(at, `${maps.length} mappings: the kernel takes at most ${MAX_MAP_LINES}`);
+  const text = maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join("");
+  if (text.length >= 4096) add(at, `the mappings take ${text.length} bytes: the kernel takes less than 4096 in one write`);
+  maps.forEach((m, i) => {
+    if (m.size < 1) add(`${at}[${i}].size`, "must be at least 1");
+    for (const k of ["containerID", "hostID"] as const) {
+      if (m[k] + m.size > MAX_ID) add(`${at}[${i}].${k}`, `${m[k]} + size ${m.size} goes beyond the largest id ${MAX_ID - 1}`);
+    }
+    for (let j = 0; j < i; j++) {
+      for (const k of ["containerID", "hostID"] as const) {
+        const o = maps[j];
+        if (m[k] < o[k] + o.size && o[k] < m[k] + m.size) add(`${at}[${i}].${k}`, `range ${m[k]}…${m[k] + m.size - 1} overlaps ${at}[${j}]`);
+      }
+    }
+  });
+}
+
 /** The semantic errors of a config.json that has passed the schema. */
 export function semanticIssues(spec: Spec): ValidationIssue[] {
   const out: ValidationIssue[] = [];
@@ -142,9 +169,17 @@ export function semanticIssues(spec: Spec): ValidationIssue[] {
       add(`${at}.destination`, `must be an absolute path (got ${show(m.destination)}); relative destinations are deprecated and rt does not support them`);
     }
     const idmap = m.options?.find((o) => o === "idmap" || o === "ridmap");
-    if (idmap && !m.uidMappings?.length && !m.gidMappings?.length && !nsEntry("user")) {
+    const ownMaps = !!(m.uidMappings?.length || m.gidMappings?.length);
+    if (idmap && !ownMaps && !nsEntry("user")) {
       add(`${at}.options`, `${show(idmap)} needs uidMappings and gidMappings on the mount, or a user namespace in linux.namespaces`);
+    } else if (idmap && !ownMaps && nsEntry("user")?.path !== undefined) {
+      // The container's mapping is used; that of a namespace joined by path is not known to rt.
+      add(`${at}.options`, `${show(idmap)} without uidMappings and gidMappings on the mount needs a new user namespace (with linux.uidMappings), not one joined by path`);
     }
+    if ((idmap || ownMaps) && !(m.type === "bind" || m.options?.includes("bind") || m.options?.includes("rbind"))) {
+      add(`${at}.options`, `an idmapped mount must be a bind mount ("bind" or "rbind"): rt idmaps a clone of the source tree (open_tree + mount_setattr)`);
+    }
+    for (const f of ["uidMappings", "gidMappings"] as const) mappingIssues(`${at}.${f}`, m[f], add);
   });
 
   // process
@@ -247,8 +282,39 @@ export function semanticIssues(spec: Spec): ValidationIssue[] {
   });
 
   // user namespace mappings
+  const userNs = nsEntry("user");
   for (const f of ["uidMappings", "gidMappings"] as const) {
-    if (linux[f]?.length && !nsEntry("user")) add(`linux.${f}`, "needs a user namespace in linux.namespaces");
+    if (linux[f]?.length && !userNs) add(`linux.${f}`, "needs a user namespace in linux.namespaces");
+    else if (linux[f]?.length && userNs?.path !== undefined) add(`linux.${f}`, "cannot be set when joining an existing user namespace (it has a path): its maps are written once, by its creator");
+    mappingIssues(`linux.${f}`, linux[f], add);
+  }
+  if (userNs && userNs.path === undefined) {
+    // rt becomes uid and gid 0 of the new namespace before any mount (linux/userns.ts).
+    for (const [f, what] of [["uidMappings", "uid"], ["gidMappings", "gid"]] as const) {
+      const maps = linux[f];
+      if (!maps?.length) add(`linux.${f}`, `a new user namespace needs ${what} mappings: rt sets the container up as ${what} 0 of the namespace`);
+      else if (!isMapped(maps, 0)) add(`linux.${f}`, `must map containerID 0: rt sets the container up as ${what} 0 of the new user namespace`);
+    }
+    const user = spec.process?.user;
+    if (user && linux.uidMappings?.length && linux.gidMappings?.length) {
+      if (!isMapped(linux.uidMappings, user.uid)) add("process.user.uid", `${user.uid} is not mapped in linux.uidMappings`);
+      if (!isMapped(linux.gidMappings, user.gid)) add("process.user.gid", `${user.gid} is not mapped in linux.gidMappings`);
+      user.additionalGids?.forEach((g, i) => {
+        if (!isMapped(linux.gidMappings!, g)) add(`process.user.additionalGids[${i}]`, `${g} is not mapped in linux.gidMappings`);
+      });
+      linux.devices?.forEach((d, i) => {
+        if (d.uid !== undefined && !isMapped(linux.uidMappings!, d.uid)) add(`linux.devices[${i}].uid`, `${d.uid} is not mapped in linux.uidMappings`);
+        if (d.gid !== undefined && !isMapped(linux.gidMappings!, d.gid)) add(`linux.devices[${i}].gid`, `${d.gid} is not mapped in linux.gidMappings`);
+      });
+    }
+  } else if (userNs) {
+    // Devices are bound from the host there, and the owner the config asks for
+    // cannot be checked against the host's node without the namespace's maps.
+    linux.devices?.forEach((d, i) => {
+      for (const k of ["uid", "gid"] as const) {
+        if (d[k] !== undefined && d.type !== "p") add(`linux.devices[${i}].${k}`, `cannot be checked against the host's node in a user namespace joined by path`);
+      }
+    });
   }
 
   // time namespace offsets: written when a new time namespace is made.

@@ -65,12 +65,6 @@ export const REFUSALS: readonly Refusal[] = [
   // Other branches implement these; each line goes when its branch is merged.
   { path: "linux.seccomp", reason: TODO }, // seccomp
   { path: "linux.resources.devices", reason: `${TODO} (device cgroup)` }, // device control
-  { path: "linux.namespaces[].type", reason: `user namespaces: ${TODO}`, when: (t) => t === "user" }, // user namespaces
-  { path: "linux.uidMappings", reason: `user namespaces: ${TODO}` }, // user namespaces
-  { path: "linux.gidMappings", reason: `user namespaces: ${TODO}` }, // user namespaces
-  { path: "mounts[].uidMappings", reason: `id-mapped mounts: ${TODO}` }, // user namespaces
-  { path: "mounts[].gidMappings", reason: `id-mapped mounts: ${TODO}` }, // user namespaces
-  { path: "mounts[].options", reason: `idmap and ridmap (id-mapped mounts): ${TODO}`, when: ID_MAPPED }, // user namespaces
 
   // Not on any branch yet.
   { path: "hooks.prestart", reason: TODO },

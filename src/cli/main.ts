@@ -8,6 +8,7 @@ export const VERSION = "0.1.0";
 export const SPEC_VERSION = "1.3.0";
 
 export interface Globals {
+  /** --root; "" when not given (runtime-for.ts picks the default for the caller). */
   root: string;
   log?: string;
   logFormat: LogFormat;
@@ -35,7 +36,7 @@ const GLOBAL_HELP = `rt ${VERSION}: an OCI runtime (runtime-spec ${SPEC_VERSION}
 usage: rt [global options] <command> [command options] <arguments>
 
 global options:
-  --root <dir>              state directory (default /run/rt)
+  --root <dir>              state directory (default /run/rt; for a non-root user $XDG_RUNTIME_DIR/rt)
   --log <file>              also write diagnostics to <file>
   --log-format text|json    format of --log lines (default text)
   --debug                   print the plan and executor reports
@@ -49,7 +50,7 @@ ${Object.entries(COMMANDS).map(([n, [s]]) => `  ${n.padEnd(10)} ${s}`).join("\n"
 Run 'rt <command> --help' for a command's options.`;
 
 function parseGlobals(argv: string[]): { g: Omit<Globals, "logger">; rest: string[]; version: boolean; help: boolean } {
-  const g: Omit<Globals, "logger"> = { root: "/run/rt", logFormat: "text", debug: false, systemdCgroup: false };
+  const g: Omit<Globals, "logger"> = { root: "", logFormat: "text", debug: false, systemdCgroup: false };
   let version = false;
   let help = false;
   let i = 0;

@@ -1,6 +1,5 @@
 // Turns a config mount's `options` (the mount(8) vocabulary the spec allows)
 // into mount(2) flags, propagation flags and the filesystem data string.
-import { RtError } from "../errors.ts";
 import { MS } from "./constants.ts";
 
 export interface ParsedMountOptions {
@@ -63,14 +62,13 @@ const PROPAGATION: Record<string, number> = {
   unbindable: MS.UNBINDABLE, runbindable: MS.UNBINDABLE | MS.REC,
 };
 
-// Id-mapped mounts: valid in the spec, not carried out by this version of rt.
-// Refused by name rather than silently passed to the filesystem.
-const UNSUPPORTED = new Set(["idmap", "ridmap"]);
+// Id-mapped mounts: planned by userns.ts (idmapOf), never passed to the filesystem.
+const IDMAP = new Set(["idmap", "ridmap"]);
 
-export function parseMountOptions(options: string[] | undefined, type: string | undefined, field: string): ParsedMountOptions {
+export function parseMountOptions(options: string[] | undefined, type: string | undefined, _field: string): ParsedMountOptions {
   const out: ParsedMountOptions = { flags: 0, cleared: 0, propagation: 0, bind: type === "bind", recursive: false, data: "", attrSet: 0, attrClr: 0 };
   const data: string[] = [];
-  (options ?? []).forEach((opt, i) => {
+  (options ?? []).forEach((opt) => {
     if (opt === "bind") { out.bind = true; return; }
     if (opt === "rbind") { out.bind = true; out.recursive = true; return; }
     if (opt === "defaults") return;
@@ -88,7 +86,7 @@ export function parseMountOptions(options: string[] | undefined, type: string | 
     }
     const p = PROPAGATION[opt];
     if (p !== undefined) { out.propagation = p; return; }
-    if (UNSUPPORTED.has(opt)) throw new RtError(`${field}.options[${i}]: "${opt}" is not supported by this version of rt`);
+    if (IDMAP.has(opt)) return;
     data.push(opt);
   });
   out.data = data.join(",");

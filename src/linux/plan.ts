@@ -15,7 +15,7 @@ import { capabilityOps } from "./capabilities.ts";
 import { seccompOps } from "./seccomp.ts";
 import { processAttrOps } from "./process-attrs.ts";
 import { deviceControlOps } from "./device-control.ts";
-import { userNamespaceOps } from "./userns.ts";
+import { bindDeviceOp, userNamespaceOps, type UserNamespaceOps } from "./userns.ts";
 
 export interface PlanInput {
   spec: Spec;
@@ -36,6 +36,8 @@ export interface PlanInput {
   consoleSocket?: string;
   /** Skip the exec-fifo wait (used by `run`, which starts at once). */
   startImmediately?: boolean;
+  /** Who runs rt (effective ids); default: read from /proc/self/status. Not root: rootless (userns.ts). */
+  caller?: { uid: number; gid: number };
   /** What the spec says to log and go on with (rt prints these on stderr). */
   warn?: (msg: string) => void;
 }
@@ -71,6 +73,7 @@ export function buildPlan(input: PlanInput): Plan {
   if (!input.startImmediately) add(Op.OPEN_FIFO, "", input.fifoPath);
   if (input.consoleSocket) add(Op.CONSOLE, "--console-socket", input.consoleSocket);
   plan.push(...seccomp.parent);
+  plan.push(...userns.beforeJoin);
   for (const j of ns.join) add(Op.NS_JOIN, `linux.namespaces[${j.index}].path`, j.type, j.path);
   plan.push(...userns.parent);
   plan.push(...attrs.parent);
@@ -83,7 +86,7 @@ export function buildPlan(input: PlanInput): Plan {
   if (spec.domainname !== undefined) add(Op.SETDOMAINNAME, "domainname", spec.domainname);
   if (proc.oomScoreAdj !== undefined) add(Op.OOM_SCORE_ADJ, "process.oomScoreAdj", proc.oomScoreAdj);
 
-  if (ns.has("mount")) planOwnRoot(plan, spec, input);
+  if (ns.has("mount")) planOwnRoot(plan, ctx, userns);
   else planSharedRoot(plan, spec, input);
 
   const size = consoleSize(proc); // checked even without a console socket, so validate refuses it too
@@ -100,7 +103,7 @@ export function buildPlan(input: PlanInput): Plan {
   // the init still has it (as runc does); with it, as late as possible.
   if (!proc.noNewPrivileges) plan.push(...seccomp.filter);
   plan.push(...caps.beforeIds);
-  plan.push({ op: Op.SETGROUPS_IDS, field: "process.user.additionalGids", args: proc.user.additionalGids ?? [] });
+  if (!userns.setgroupsDenied) plan.push({ op: Op.SETGROUPS_IDS, field: "process.user.additionalGids", args: proc.user.additionalGids ?? [] });
   add(Op.SETGID, "process.user.gid", proc.user.gid);
   add(Op.SETUID, "process.user.uid", proc.user.uid);
   plan.push(...caps.afterIds);
@@ -118,7 +121,8 @@ export function buildPlan(input: PlanInput): Plan {
 }
 
 /** The container's own mount namespace: its root, mounts, devices, sysctls, masks, read-only paths. */
-function planOwnRoot(plan: Plan, spec: Spec, input: PlanInput): void {
+function planOwnRoot(plan: Plan, ctx: PlanContext, userns: UserNamespaceOps): void {
+  const { spec, input } = ctx;
   const add = (op: Op, field: string, ...args: (string | number)[]) => plan.push({ op, args, field });
   // Before any mount, every mount of the new namespace becomes a slave (or,
   // for "private", private) so that nothing rt mounts reaches the host. A
@@ -135,7 +139,11 @@ function planOwnRoot(plan: Plan, spec: Spec, input: PlanInput): void {
   add(Op.BIND_ROOTFS, "root.path", input.rootfs);
 
   const propagations: Plan = [];
-  (spec.mounts ?? []).forEach((m, i) => planMount(plan, propagations, m, i, input));
+  (spec.mounts ?? []).forEach((m, i) => planMount(plan, propagations, m, i, input, userns));
+  // In a user namespace, character and block devices are bound from the host (see userns.ts).
+  const nodes = resolveDevices(spec.linux?.devices);
+  const bound = userns.inUserNamespace ? nodes.map((d) => bindDeviceOp(ctx, d)) : [];
+  for (const b of bound) if (b) plan.push(b);
 
   add(input.noPivot ? Op.MOVE_ROOT : Op.PIVOT_ROOT, "root.path", input.rootfs);
   if (after) add(Op.PROPAGATE, "linux.rootfsPropagation", "/", after, "/");
@@ -143,7 +151,8 @@ function planOwnRoot(plan: Plan, spec: Spec, input: PlanInput): void {
   // the tree below it a slave, which would undo a "shared" set earlier.
   plan.push(...propagations);
 
-  for (const d of resolveDevices(spec.linux?.devices)) {
+  for (const [i, d] of nodes.entries()) {
+    if (bound[i]) continue;
     add(Op.MKNOD, d.field, d.path, d.type, d.major, d.minor, d.mode, d.uid, d.gid);
   }
   for (const [target, link] of DEV_SYMLINKS) add(Op.SYMLINK, "default /dev symlinks", target, link);
@@ -183,7 +192,7 @@ function planSharedRoot(plan: Plan, spec: Spec, input: PlanInput): void {
   plan.push({ op: Op.CHROOT, field: "root.path", args: [input.rootfs] });
 }
 
-function planMount(plan: Plan, propagations: Plan, m: Mount, i: number, input: PlanInput): void {
+function planMount(plan: Plan, propagations: Plan, m: Mount, i: number, input: PlanInput, userns: UserNamespaceOps): void {
   const field = `mounts[${i}] (${m.destination})`;
   const opts = parseMountOptions(m.options, m.type, `mounts[${i}]`);
   const target = m.destination;
@@ -199,7 +208,8 @@ function planMount(plan: Plan, propagations: Plan, m: Mount, i: number, input: P
       throw new RtError(`mounts[${i}].source: ${source} does not exist`);
     }
     const bindFlags = MS.BIND | (opts.recursive ? MS.REC : 0);
-    plan.push({ op: Op.MOUNT, field, args: [source, target, "", bindFlags, "", create, input.rootfs] });
+    // An idmapped mount: the tree the executor prepared (userns.ts), moved into place.
+    plan.push(userns.idmapMount(i, create) ?? { op: Op.MOUNT, field, args: [source, target, "", bindFlags, "", create, input.rootfs] });
     // A bind mount ignores every other flag until it is remounted.
     const perMount = opts.flags & ~(MS.REMOUNT | MS.BIND | MS.REC);
     if (perMount) {

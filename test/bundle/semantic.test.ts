@@ -78,12 +78,12 @@ describe("mounts", () => {
   it("idmap needs mappings on the mount or a user namespace", () => {
     expectOne((c) => (c.mounts[0].options = ["rbind", "idmap"]), "mounts[0].options", /"idmap" needs uidMappings/);
     expectValid((c) => {
-      c.mounts[0].options = ["ridmap"];
+      c.mounts[0] = { destination: "/data", source: "/srv", options: ["rbind", "ridmap"] };
       c.linux.namespaces.push({ type: "user" });
       c.linux.uidMappings = c.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
     });
     expectValid((c) => {
-      c.mounts[0].options = ["idmap"];
+      c.mounts[0] = { destination: "/data", type: "bind", source: "/srv", options: ["idmap"] };
       c.mounts[0].uidMappings = c.mounts[0].gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
     });
   });
@@ -221,6 +221,58 @@ describe("user namespace mappings", () => {
     c.linux.namespaces.push({ type: "user" });
     c.linux.uidMappings = c.linux.gidMappings = m;
   }));
+});
+
+// userns: the kernel's rules for id maps, and what rt needs of a user namespace.
+describe("user namespaces and idmapped mounts", () => {
+  const userns = (c: any, uid = [{ containerID: 0, hostID: 100000, size: 65536 }], gid = uid) => {
+    c.linux.namespaces.push({ type: "user" });
+    c.linux.uidMappings = uid;
+    c.linux.gidMappings = gid;
+  };
+  it("a new user namespace needs uid and gid mappings", () => {
+    const issues = issuesOf((c) => c.linux.namespaces.push({ type: "user" }));
+    expect(issues.map((i) => i.path)).toEqual(["linux.uidMappings", "linux.gidMappings"]);
+    expect(issues[0].message).toMatch(/needs uid mappings/);
+  });
+  it("containerID 0 must be mapped (rt becomes uid/gid 0 of the namespace first)", () => {
+    expectOne((c) => { userns(c, [{ containerID: 1, hostID: 100000, size: 10 }], [{ containerID: 0, hostID: 100000, size: 10 }]); c.process.user = { uid: 1, gid: 0 }; }, "linux.uidMappings", /must map containerID 0/);
+  });
+  it("process.user's uid, gid and additionalGids must be mapped", () => {
+    const issues = issuesOf((c) => { userns(c, [{ containerID: 0, hostID: 100000, size: 10 }]); c.process.user = { uid: 10, gid: 11, additionalGids: [3, 12] }; });
+    expect(issues.map((i) => i.path)).toEqual(["process.user.uid", "process.user.gid", "process.user.additionalGids[1]"]);
+    expect(issues[0].message).toBe("10 is not mapped in linux.uidMappings");
+  });
+  it("device owners must be mapped", () => {
+    expectOne((c) => { userns(c, [{ containerID: 0, hostID: 100000, size: 10 }]); c.linux.devices = [{ path: "/dev/fuse", type: "c", major: 10, minor: 229, uid: 20 }]; }, "linux.devices[0].uid", /20 is not mapped/);
+  });
+  it("a mapping's size is at least 1", () => {
+    expectOne((c) => userns(c, [{ containerID: 0, hostID: 100000, size: 1 }, { containerID: 5, hostID: 5, size: 0 }], [{ containerID: 0, hostID: 1, size: 1 }]), "linux.uidMappings[1].size", /at least 1/);
+  });
+  it("a range must not go beyond the largest id", () => {
+    expectOne((c) => userns(c, [{ containerID: 0, hostID: 4294967290, size: 10 }], [{ containerID: 0, hostID: 1, size: 1 }]), "linux.uidMappings[0].hostID", /goes beyond the largest id 4294967294/);
+  });
+  it("ranges must not overlap on the container side or the host side", () => {
+    const issues = issuesOf((c) => userns(c, [{ containerID: 0, hostID: 100000, size: 10 }, { containerID: 5, hostID: 200000, size: 10 }, { containerID: 100, hostID: 100009, size: 1 }], [{ containerID: 0, hostID: 1, size: 1 }]));
+    expect(issues.map((i) => i.path)).toEqual(["linux.uidMappings[1].containerID", "linux.uidMappings[2].hostID"]);
+    expect(issues[0].message).toMatch(/range 5…14 overlaps linux.uidMappings\[0\]/);
+  });
+  it("at most 340 mappings", () => {
+    const many = Array.from({ length: 341 }, (_, i) => ({ containerID: i, hostID: 1000 + i, size: 1 })); // short lines: under the 4096 bytes of one write
+    expectOne((c) => userns(c, many, [{ containerID: 0, hostID: 1, size: 1 }]), "linux.uidMappings", /341 mappings: the kernel takes at most 340/);
+  });
+  it("mappings cannot be set when joining a user namespace by path", () => {
+    expectOne((c) => { c.linux.namespaces.push({ type: "user", path: "/proc/1/ns/user" }); c.linux.uidMappings = [{ containerID: 0, hostID: 1, size: 1 }]; }, "linux.uidMappings", /joining an existing user namespace/);
+  });
+  it("an idmapped mount must be a bind mount", () => {
+    expectOne((c) => { c.mounts[0].options = ["idmap"]; c.mounts[0].uidMappings = c.mounts[0].gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]; }, "mounts[0].options", /must be a bind mount/);
+  });
+  it("idmap without its own mappings uses the container's: not one joined by path", () => {
+    expectOne((c) => { c.mounts[0] = { destination: "/d", source: "/srv", options: ["bind", "idmap"] }; c.linux.namespaces.push({ type: "user", path: "/proc/1/ns/user" }); }, "mounts[0].options", /needs a new user namespace/);
+  });
+  it("a mount's own mappings follow the kernel's rules too", () => {
+    expectOne((c) => { c.mounts[0] = { destination: "/d", source: "/srv", options: ["rbind", "ridmap"], uidMappings: [{ containerID: 0, hostID: 1, size: 0 }], gidMappings: [{ containerID: 0, hostID: 1, size: 1 }] }; }, "mounts[0].uidMappings[0].size", /at least 1/);
+  });
 });
 
 describe("linux.timeOffsets", () => {

@@ -122,15 +122,4 @@ describe("refused by name until their branch is merged", () => {
   it("linux.resources.devices (device-control branch)", () => {
     expectRefused((s) => { s.linux.resources = { devices: [{ allow: false, access: "rwm" }] }; }, "linux.resources.devices", `${TODO} (device cgroup)`);
   });
-  it("user namespaces and id-mapped mounts (user-namespace branch)", () => {
-    const userns = `user namespaces: ${TODO}`;
-    const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
-    expectRefused((s) => { s.linux.namespaces.push({ type: "user" }); }, "linux.namespaces[6].type", userns);
-    expectRefused((s) => { s.linux.namespaces.push({ type: "user" }); s.linux.uidMappings = map; }, "linux.uidMappings", userns);
-    expectRefused((s) => { s.linux.namespaces.push({ type: "user" }); s.linux.gidMappings = map; }, "linux.gidMappings", userns);
-    const bind = { destination: "/data", source: "/tmp", options: ["rbind"] };
-    expectRefused((s) => { s.mounts.push({ ...bind, uidMappings: map, gidMappings: map }); }, "mounts[8].uidMappings", `id-mapped mounts: ${TODO}`);
-    expectRefused((s) => { s.mounts.push({ ...bind, uidMappings: map, gidMappings: map }); }, "mounts[8].gidMappings", `id-mapped mounts: ${TODO}`);
-    expectRefused((s) => { s.mounts.push({ ...bind, options: ["rbind", "idmap"], uidMappings: map, gidMappings: map }); }, "mounts[8].options", /idmap and ridmap \(id-mapped mounts\): not implemented yet/);
-  });
 });

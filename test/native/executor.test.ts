@@ -41,6 +41,8 @@ function makeRootfs(): string {
 interface Options {
   mode?: "wait" | "detach";
   clone?: number;
+  /** Ops right after CLONE, before the root is made private (userns: SETGID 0, SETUID 0). */
+  start?: Plan;
   /** Ops before CLONE (after MODE). */
   pre?: Plan;
   /** Ops between the proc mount and PIVOT_ROOT. */
@@ -58,6 +60,7 @@ function containerPlan(rootfs: string, o: Options): Plan {
     op(Op.MODE, o.mode ?? "wait"),
     ...(o.pre ?? []),
     op(Op.CLONE, o.clone ?? ALL_BUT_USER),
+    ...(o.start ?? []),
     op(Op.MAKE_ROOT_PRIVATE, MS.REC | MS.PRIVATE),
     op(Op.BIND_ROOTFS, rootfs),
     op(Op.MOUNT, "proc", "/proc", "proc", MS.NOSUID | MS.NODEV | MS.NOEXEC, "", "", rootfs),
@@ -683,6 +686,94 @@ describe.skipIf(!isRoot)("rt-exec", () => {
       const plan = containerPlan(root, { post: [op(Op.KEEP_CAPS, 2)], args: ["/bin/probe", "true"] });
       const { reports } = await run(plan);
       expect(reports.at(-1)).toMatchObject({ kind: "ERROR", op: plan.findIndex((p) => p.op === Op.KEEP_CAPS), errno: EINVAL });
+    });
+  });
+
+  // userns: the init as root of its namespace before any mount, devices bound
+  // from the host, idmapped mounts (IDMAP_TREE in the executor, MOUNT_IDMAP in the init).
+  describe("user namespaces", () => {
+    const USERNS_MAPS = [op(Op.SETGROUPS, "allow"), op(Op.UID_MAP, "0 100000 65536\n"), op(Op.GID_MAP, "0 100000 65536\n")];
+    const AS_ROOT = [op(Op.SETGID, 0), op(Op.SETUID, 0)];
+    const ENODEV = 19;
+    const devMounts = (root: string) => [
+      op(Op.MOUNT, "tmpfs", "/dev", "tmpfs", MS.NOSUID, "mode=755", "", root),
+      op(Op.MOUNT, "devpts", "/dev/pts", "devpts", MS.NOSUID | MS.NOEXEC, "newinstance,ptmxmode=0666,mode=0620", "dir", root),
+      op(Op.BIND_DEVICE, "/dev/null", root, "c", 1, 3, -1, -1, -1),
+    ];
+
+    it("the init becomes uid 0 of its namespace first: devpts mounts, and the host's /dev/null is bound and works", async () => {
+      const root = rootfs();
+      const plan = (args: string[]) => containerPlan(root, { clone: ALL_BUT_USER | CLONE_NEW.user, pre: USERNS_MAPS, start: AS_ROOT, mounts: devMounts(root), args });
+      const rep = await run(plan(["/bin/probe", "report"]));
+      expect(kinds(rep.reports), rep.stderr).toEqual(["PID", "READY", "EXIT"]);
+      const r = JSON.parse(rep.stdout);
+      expect([r.uid, r.gid]).toEqual([0, 0]);
+      const mounts = (r.mountinfo as string).trim().split("\n").map((l) => l.split(" "));
+      expect(mounts.find((m) => m[4] === "/dev/pts")?.slice(-3, -2)).toEqual(["devpts"]);
+      const st = await run(plan(["/bin/probe", "stat", "/dev/null"]));
+      expect(JSON.parse(st.stdout)).toMatchObject({ rdev_major: 1, rdev_minor: 3, mode: 0o20666 });
+      const w = await run(plan(["/bin/probe", "write", "/dev/null", "gone"]));
+      expect(w.exit.code, w.stderr).toBe(0);
+    });
+
+    it("without SETUID 0 first, mount points made in the namespace fail as the unmapped user (why the op comes first)", async () => {
+      const root = rootfs();
+      const { reports } = await run(containerPlan(root, { clone: ALL_BUT_USER | CLONE_NEW.user, pre: USERNS_MAPS, mounts: devMounts(root), args: ["/bin/probe", "true"] }));
+      expect(reports[reports.length - 1]).toMatchObject({ kind: "ERROR", errno: 75 }); // EOVERFLOW
+    });
+
+    it("SETUID 0 where 0 is not mapped names the reason", async () => {
+      const root = rootfs();
+      const plan = containerPlan(root, { clone: ALL_BUT_USER | CLONE_NEW.user, pre: [op(Op.UID_MAP, "1 100000 10\n")], start: [op(Op.SETUID, 0)], args: ["/bin/probe", "true"] });
+      const { reports } = await run(plan);
+      expect(reports.at(-1)).toMatchObject({ kind: "ERROR", errno: EINVAL });
+      expect((reports.at(-1) as { message: string }).message).toContain("setresuid 0 (not mapped in the user namespace)");
+    });
+
+    it("BIND_DEVICE refuses a host node that is not the one asked for", async () => {
+      const root = rootfs();
+      const mounts = [op(Op.MOUNT, "tmpfs", "/dev", "tmpfs", 0, "", "", root), op(Op.BIND_DEVICE, "/dev/null", root, "c", 1, 5, -1, -1, -1)];
+      const { reports } = await run(containerPlan(root, { mounts, args: ["/bin/probe", "true"] }));
+      expect(reports.at(-1)).toMatchObject({ kind: "ERROR", op: 6, errno: ENODEV });
+      expect((reports.at(-1) as { message: string }).message).toContain("/dev/null on the host is not c 1:5");
+      const owner = [op(Op.MOUNT, "tmpfs", "/dev", "tmpfs", 0, "", "", root), op(Op.BIND_DEVICE, "/dev/null", root, "c", 1, 3, 0o600, -1, -1)];
+      const r2 = await run(containerPlan(root, { mounts: owner, args: ["/bin/probe", "true"] }));
+      expect((r2.reports.at(-1) as { message: string }).message).toMatch(/mode 0666, not 0600/);
+    });
+
+    it("an idmapped mount shows files owned by host uid 1234 as the mapped owner, with or without a user namespace for the init", async () => {
+      const src = fs.mkdtempSync(path.join(os.tmpdir(), "rt-exec-idmap-"));
+      try {
+        fs.chmodSync(src, 0o755);
+        fs.writeFileSync(path.join(src, "file"), "x");
+        fs.chownSync(path.join(src, "file"), 1234, 1234);
+        const stat = async (clone: number, pre: Plan, maps: [string, string]) => {
+          const root = rootfs();
+          fs.mkdirSync(path.join(root, "mnt"));
+          const plan = containerPlan(root, {
+            clone, pre: [op(Op.USERNS_FD, ...maps), op(Op.IDMAP_TREE, src, 0, 0, 0), ...pre], start: clone & CLONE_NEW.user ? AS_ROOT : [],
+            mounts: [op(Op.MOUNT_IDMAP, "/mnt", "", root, 0)], args: ["/bin/probe", "stat", "/mnt/file"],
+          });
+          const r = await run(plan);
+          expect(kinds(r.reports), r.stderr).toEqual(["PID", "READY", "EXIT"]);
+          return JSON.parse(r.stdout);
+        };
+        // on-disk 1234 → host 100007 / 100008 → 7 / 8 in a namespace that maps 0 → 100000
+        expect(await stat(ALL_BUT_USER | CLONE_NEW.user, USERNS_MAPS, ["1234 100007 1\n", "1234 100008 1\n"])).toMatchObject({ uid: 7, gid: 8 });
+        expect(await stat(ALL_BUT_USER, [], ["1234 5000 1\n", "1234 6000 1\n"])).toMatchObject({ uid: 5000, gid: 6000 });
+        // the file itself is untouched
+        expect(fs.statSync(path.join(src, "file")).uid).toBe(1234);
+      } finally {
+        fs.rmSync(src, { recursive: true, force: true });
+      }
+    });
+
+    it("IDMAP_TREE reports the kernel's refusal (a filesystem without idmapped mounts) at its op", async () => {
+      const root = rootfs();
+      const plan = containerPlan(root, { pre: [op(Op.USERNS_FD, "0 100000 10\n", "0 100000 10\n"), op(Op.IDMAP_TREE, "/proc", 0, 0, 0)], args: ["/bin/probe", "true"] });
+      const { reports } = await run(plan);
+      expect(reports).toEqual([expect.objectContaining({ kind: "ERROR", op: 2, errno: EINVAL })]);
+      expect((reports[0] as { message: string }).message).toContain("mount_setattr /proc (MOUNT_ATTR_IDMAP)");
     });
   });
 

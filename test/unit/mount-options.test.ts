@@ -27,7 +27,7 @@ describe("parseMountOptions", () => {
     expect(parseMountOptions(["rbind", "rro", "rrw"], undefined, "m")).toMatchObject({ attrSet: 0, attrClr: 0x1 });
     expect(parseMountOptions(["rbind", "rnoatime"], undefined, "m")).toMatchObject({ attrSet: 0x10, attrClr: 0x70 });
   });
-  it("refuses id-mapped mounts it cannot apply, naming the option", () => {
-    expect(() => parseMountOptions(["rbind", "idmap"], undefined, "mounts[4]")).toThrow('mounts[4].options[1]: "idmap" is not supported');
+  it("never passes idmap or ridmap to the filesystem (userns.ts plans them)", () => {
+    expect(parseMountOptions(["rbind", "idmap", "ridmap", "size=1"], undefined, "mounts[4]")).toMatchObject({ bind: true, recursive: true, data: "size=1" });
   });
 });

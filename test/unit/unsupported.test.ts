@@ -62,13 +62,9 @@ describe("refusals", () => {
       s.linux.resources = { memory: { swappiness: 0 }, hugepageLimits: [{ pageSize: "2MB", limit: 0 }], network: { classID: 1 }, rdma: { mlx: { hcaHandles: 1 } }, unified: { "memory.max": "1" } };
       s.linux.intelRdt = { closID: "x" };
       s.linux.netDevices = { eth9: {} };
-      s.linux.namespaces.push({ type: "user" });
-      s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
       s.vm = { hypervisor: { path: "/q" }, kernel: { path: "/k" } };
     });
     expect(got.map((i) => `${i.path}: ${i.message}`)).toEqual([
-      "linux.namespaces[6].type: user namespaces: not implemented yet",
-      "linux.uidMappings: user namespaces: not implemented yet",
       "hooks.prestart: not implemented yet",
       "hooks.poststop: not implemented yet",
       "linux.resources.memory: cgroup resource limits: not implemented yet",
@@ -82,14 +78,13 @@ describe("refusals", () => {
     ]);
   });
 
-  it("mount options: idmap, ridmap and tmpcopyup are refused, other options pass", () => {
+  it("mount options: tmpcopyup is refused, other options (idmap and ridmap included) pass", () => {
     const got = issues((s) => {
-      s.linux.namespaces.push({ type: "user" }); // idmap needs one (semantic rule); refused too
-      s.mounts.push({ destination: "/a", source: "/tmp", options: ["rbind", "idmap"] }, { destination: "/b", type: "tmpfs", source: "tmpfs", options: ["tmpcopyup"] });
+      const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.mounts.push({ destination: "/a", source: "/tmp", options: ["rbind", "idmap"], uidMappings: map, gidMappings: map }, { destination: "/b", type: "tmpfs", source: "tmpfs", options: ["tmpcopyup"] });
     });
-    expect(got.map((i) => i.path)).toEqual(["linux.namespaces[6].type", "mounts[8].options", "mounts[9].options"]);
-    expect(got[1].message).toMatch(/idmap and ridmap/);
-    expect(got[2].message).toMatch(/^tmpcopyup/);
+    expect(got.map((i) => i.path)).toEqual(["mounts[9].options"]);
+    expect(got[0].message).toMatch(/^tmpcopyup/);
   });
 
   it("a bind mount with filesystem options is refused (mount(2) ignores them); flags and propagation pass", () => {
