@@ -211,13 +211,35 @@ static int console_server(const char *path) {
   return 0;
 }
 
+/* device control: make a node, open one; each prints "ok" or the errno's name
+ * and number ("EPERM 1"), and exits 0 either way, so tests read the outcome. */
+static int print_errno_result(int r) {
+  if (r >= 0) printf("ok\n");
+  else printf("%s %d\n", strerrorname_np(errno) ? strerrorname_np(errno) : "E?", errno);
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int probe_mknod(const char *path, const char *type, const char *maj, const char *min) {
+  mode_t kind = !strcmp(type, "b") ? S_IFBLK : S_IFCHR;
+  return print_errno_result(mknod(path, kind | 0600, makedev(atoi(maj), atoi(min))));
+}
+
+static int probe_open(const char *path, const char *how) {
+  int flags = !strcmp(how, "w") ? O_WRONLY : !strcmp(how, "rw") ? O_RDWR : O_RDONLY;
+  int fd = open(path, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  int r = print_errno_result(fd);
+  if (fd >= 0) close(fd);
+  return r;
+}
+/* end device control */
+
 static void on_term(int sig) {
   (void)sig;
   _exit(42);
 }
 
 static int usage(void) {
-  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET\n", stderr);
+  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw]\n", stderr);
   return 2;
 }
 
@@ -258,6 +280,9 @@ int main(int argc, char **argv) {
            (unsigned)st.st_gid, (unsigned)st.st_mode, major(st.st_rdev), minor(st.st_rdev));
     return fflush(stdout) == 0 ? 0 : 1;
   }
+  /* device control */
+  if (!strcmp(cmd, "mknod") && argc == 6) return probe_mknod(argv[2], argv[3], argv[4], argv[5]);
+  if (!strcmp(cmd, "open") && (argc == 3 || argc == 4)) return probe_open(argv[2], argc == 4 ? argv[3] : "r");
   if (!strcmp(cmd, "ls-fds") && argc == 2) {
     print_fds();
     putchar('\n');

@@ -8,6 +8,7 @@
 // kernel would refuse anyway, which runc also refuses up front). Warnings are
 // what the spec says to log, or marks deprecated, but lets through.
 import { RLIMITS } from "../linux/constants.ts";
+import { deviceRuleIssues } from "../linux/device-control.ts";
 import * as path from "../sys/path.ts";
 import type { Hook, LinuxNamespace, NamespaceType, Spec } from "../spec/types.ts";
 
@@ -281,6 +282,9 @@ export function semanticIssues(spec: Spec): ValidationIssue[] {
     if (first !== undefined) add(`${at}.path`, `duplicate device ${show(d.path)} (first at linux.devices[${first}])`);
     else devicePaths.set(norm, i);
   });
+
+  // linux.resources.devices: rules the device cgroup can enforce, in the order given.
+  for (const issue of deviceRuleIssues(spec)) add(issue.path, issue.message);
 
   // linux.netDevices: moved into the container's network namespace.
   if (linux.netDevices) {
