@@ -99,9 +99,10 @@ export function emulate(rules: DeviceRule[]): DeviceState {
       if (maj === r.major && min === r.minor) continue;
       const wide = exceptions.get(key(r.type, maj, min));
       if (wide && wide.access & r.access) {
+        // Blame a config entry: the implicit allow-list is nobody's to edit.
         throw new DeviceRuleError(
-          r.field,
-          `${r.allow ? "allowing" : "denying"} ${ruleLine(r)} inside ${ruleLine(wide)} ` +
+          r.field.startsWith("linux.") ? r.field : wide.field,
+          `${r.allow ? "allowing" : "denying"} ${ruleLine(r)} (${r.field}) inside ${ruleLine(wide)} ` +
           `(${r.allow ? "denied" : "allowed"} by ${wide.field}) cannot be enforced: the device cgroup cannot punch a hole in a wildcard rule`,
         );
       }
