@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -231,6 +232,19 @@ static int probe_open(const char *path, const char *how) {
   if (fd >= 0) close(fd);
   return r;
 }
+/* A pty pair from /dev/ptmx (5:2) and its slave under /dev/pts (136:*). */
+static int probe_pty(void) {
+  int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (m < 0) return printf("ptmx "), print_errno_result(-1);
+  int unlock = 0;
+  char name[64];
+  if (ioctl(m, TIOCSPTLCK, &unlock) < 0 || ptsname_r(m, name, sizeof name) != 0) return printf("ptsname "), print_errno_result(-1);
+  int s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (s < 0) return printf("%s ", name), print_errno_result(-1);
+  close(s);
+  close(m);
+  return print_errno_result(0);
+}
 /* end device control */
 
 static void on_term(int sig) {
@@ -239,7 +253,7 @@ static void on_term(int sig) {
 }
 
 static int usage(void) {
-  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw]\n", stderr);
+  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty\n", stderr);
   return 2;
 }
 
@@ -282,6 +296,7 @@ int main(int argc, char **argv) {
   }
   /* device control */
   if (!strcmp(cmd, "mknod") && argc == 6) return probe_mknod(argv[2], argv[3], argv[4], argv[5]);
+  if (!strcmp(cmd, "pty") && argc == 2) return probe_pty();
   if (!strcmp(cmd, "open") && (argc == 3 || argc == 4)) return probe_open(argv[2], argc == 4 ? argv[3] : "r");
   if (!strcmp(cmd, "ls-fds") && argc == 2) {
     print_fds();
