@@ -10,7 +10,6 @@ import { Op } from "../process/wire.ts";
 import type { LinuxDeviceCgroup, Spec } from "../spec/types.ts";
 import { ACC, ACC_ALL, ANY, DeviceRuleError, emulate, parseAccess, type DeviceRule, type DeviceState } from "../cgroups/device-rules.ts";
 import { deviceFilterProgram } from "../cgroups/device-filter.ts";
-import { resolveDevices } from "./devices.ts";
 import type { PlanContext, PlanOp } from "./context.ts";
 
 export interface DeviceControlOps {
@@ -78,10 +77,12 @@ export function containerDeviceRules(spec: Spec, add: (path: string, message: st
     r.field = `the default allow-list (${d.path ?? ruleText(r)})`;
     rules.push(r);
   }
-  for (const d of resolveDevices(spec.linux?.devices)) {
-    if (d.type === "p" || d.field === "default device") continue; // fifos are not device-controlled; defaults are above
-    rules.push({ allow: true, type: d.type, major: d.major, minor: d.minor, access: ACC_ALL, field: d.field });
-  }
+  // Read here, not through devices.ts's node list: this also runs in the
+  // semantic checks, before that list's own checks have refused anything.
+  (spec.linux?.devices ?? []).forEach((d, i) => {
+    if (d.type === "p" || d.major === undefined || d.minor === undefined) return; // fifos are not device-controlled
+    rules.push({ allow: true, type: d.type === "b" ? "b" : "c", major: d.major, minor: d.minor, access: ACC_ALL, field: `linux.devices[${i}]` });
+  });
   return rules;
 }
 
