@@ -20,6 +20,7 @@ struct exec_state {
   /* Further CGROUP_JOINs (other hierarchies, e.g. v1 devices): always migrated. */
   int cgroup_extra_fd[RT_MAX_EXTRA_CGROUPS];
   long cgroup_extra_op[RT_MAX_EXTRA_CGROUPS];
+  const char *cgroup_extra_path[RT_MAX_EXTRA_CGROUPS]; /* for messages */
   int n_cgroup_extra;
   int fifo_fd;         /* OPEN_FIFO */
   int console_fd;      /* CONSOLE */

@@ -56,6 +56,7 @@ int op_cgroup_join(const struct op *o, long idx) {
   own_fd(fd);
   if (!first) {
     S.cgroup_extra_fd[S.n_cgroup_extra] = fd;
+    S.cgroup_extra_path[S.n_cgroup_extra] = o->argv[0];
     S.cgroup_extra_op[S.n_cgroup_extra++] = idx;
     return 0;
   }
@@ -140,7 +141,7 @@ int prepare_child(pid_t pid, long *op) {
   for (int i = 0; i < S.n_cgroup_extra; i++) {
     *op = S.cgroup_extra_op[i];
     if (write_file_at(S.cgroup_extra_fd[i], "cgroup.procs", val, (size_t)n) < 0)
-      return fail(errno, "write %d to cgroup.procs", pid);
+      return fail(errno, "write %d to %s/cgroup.procs", pid, S.cgroup_extra_path[i]);
   }
   *op = -1;
   return 0;
