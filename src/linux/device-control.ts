@@ -81,7 +81,13 @@ export function containerDeviceRules(spec: Spec, add: (path: string, message: st
   // semantic checks, before that list's own checks have refused anything.
   (spec.linux?.devices ?? []).forEach((d, i) => {
     if (d.type === "p" || d.major === undefined || d.minor === undefined) return; // fifos are not device-controlled
-    rules.push({ allow: true, type: d.type === "b" ? "b" : "c", major: d.major, minor: d.minor, access: ACC_ALL, field: `linux.devices[${i}]` });
+    const at = `linux.devices[${i}]`;
+    let ok = true;
+    for (const [name, v] of [["major", d.major], ["minor", d.minor]] as const) {
+      // The device cgroup matches 32-bit numbers: a larger one would be cut to another device's.
+      if (!Number.isInteger(v) || v < 0 || v > MAX_DEVICE_NUMBER) { add(`${at}.${name}`, `must be 0 to ${MAX_DEVICE_NUMBER} (got ${v})`); ok = false; }
+    }
+    if (ok) rules.push({ allow: true, type: d.type === "b" ? "b" : "c", major: d.major, minor: d.minor, access: ACC_ALL, field: at });
   });
   return rules;
 }

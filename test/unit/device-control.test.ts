@@ -108,6 +108,8 @@ describe("config rules refused by name (rt validate and create)", () => {
     expect(list.slice(-3).sort()).toEqual(["b 8:0 rwm", "c 1:33 rwm", "c 4:64 rwm"]);
     expect(list).toHaveLength(DEFAULTS.length - 1 + 3);
     expect(deviceRuleIssues(s)).toEqual([]);
+    s.linux!.devices![0].major = 2 ** 32;
+    expect(deviceRuleIssues(s)).toEqual([{ path: "linux.devices[0].major", message: "must be 0 to 4294967295 (got 4294967296)" }]);
   });
 });
 
