@@ -1,7 +1,9 @@
 // linux.resources.devices (and the default allow-list) → the device cgroup.
 // The rules are composed here, in runc's order: the config's rules, then the
 // devices every container may use (runc's allow-list), then linux.devices
-// (rwm each), and played through the v1 model (src/cgroups/device-rules.ts).
+// (rwm each: a node the config asks rt to make is one it may use; runc itself
+// leaves that rule to the engine, which writes it into resources.devices),
+// and played through the v1 model (src/cgroups/device-rules.ts).
 // On a host with a v1 `devices` hierarchy, src/cgroups/v1-devices.ts writes
 // the result into the container's v1 cgroup before the launch and the init
 // joins it (a second CGROUP_JOIN); on cgroup v2 the executor attaches an eBPF
