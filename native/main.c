@@ -254,7 +254,7 @@ static int do_clone(const struct plan *p, size_t at) {
     /* The host's /proc and the cgroup dir are the parent's business; an fd
      * to either must not sit in the init while a container could reach it. */
     close_own(&S.proc_fd);
-    close_own(&S.cgroup_fd);
+    close_cgroup_fds();
     userns_fds_close(0);
     sync_fd = status[1];
     child(p, at, release[0], unshare_cgroup);

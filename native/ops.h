@@ -7,6 +7,8 @@
 
 #include "plan.h"
 
+#define RT_MAX_EXTRA_CGROUPS 8
+
 /* What the parent collects before CLONE and hands to the child by fork. */
 struct exec_state {
   int wait_mode;       /* MODE wait: the parent waits for the init and reports EXIT */
@@ -15,6 +17,11 @@ struct exec_state {
   int cgroup_born;     /* CGROUP_JOIN mode "born": clone the init into it */
   int cgroup_joined;   /* the init was born in it (CLONE_INTO_CGROUP) */
   long cgroup_op;
+  /* Further CGROUP_JOINs (other hierarchies, e.g. v1 devices): always migrated. */
+  int cgroup_extra_fd[RT_MAX_EXTRA_CGROUPS];
+  long cgroup_extra_op[RT_MAX_EXTRA_CGROUPS];
+  const char *cgroup_extra_path[RT_MAX_EXTRA_CGROUPS]; /* for messages */
+  int n_cgroup_extra;
   int fifo_fd;         /* OPEN_FIFO */
   int console_fd;      /* CONSOLE */
   const struct op *uid_map, *gid_map, *setgroups;
@@ -25,6 +32,8 @@ extern struct exec_state S;
 /* ops_ns.c */
 int op_ns_join(const struct op *o);
 int op_cgroup_join(const struct op *o, long idx);
+/* Child, right after clone: the cgroup dirs are the parent's business. */
+void close_cgroup_fds(void);
 int op_sethostname(const struct op *o);
 int op_setdomainname(const struct op *o);
 /* CLONE's flags: only CLONE_NEW* bits are accepted. */

@@ -41,20 +41,38 @@ int op_ns_join(const struct op *o) {
 }
 
 /* Opened now, written after clone: the dir is resolved in the executor's own
- * mount namespace, even if a later NS_JOIN mount changes what paths mean. */
+ * mount namespace, even if a later NS_JOIN mount changes what paths mean.
+ * The first CGROUP_JOIN is the container's cgroup (unified hierarchy); any
+ * later one is another hierarchy's (v1 devices), joined by migration. */
 int op_cgroup_join(const struct op *o, long idx) {
-  close_own(&S.cgroup_fd);
-  S.cgroup_fd = open(o->argv[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (S.cgroup_fd < 0) return fail(errno, "open cgroup %s", o->argv[0]);
-  own_fd(S.cgroup_fd);
+  int born = o->argc > 1 && strcmp(o->argv[1], "born") == 0;
+  if (o->argc > 1 && !born && strcmp(o->argv[1], "migrate") != 0)
+    return fail(EINVAL, "CGROUP_JOIN: mode must be born or migrate, not %s", o->argv[1]);
+  int first = S.cgroup_fd < 0;
+  if (!first && born) return fail(EINVAL, "CGROUP_JOIN: only the first CGROUP_JOIN can be born (the init is cloned into one cgroup)");
+  if (!first && S.n_cgroup_extra == RT_MAX_EXTRA_CGROUPS)
+    return fail(EINVAL, "CGROUP_JOIN: more than %d of them", RT_MAX_EXTRA_CGROUPS + 1);
+  int fd = open(o->argv[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return fail(errno, "open cgroup %s", o->argv[0]);
+  own_fd(fd);
+  if (!first) {
+    S.cgroup_extra_fd[S.n_cgroup_extra] = fd;
+    S.cgroup_extra_path[S.n_cgroup_extra] = o->argv[0];
+    S.cgroup_extra_op[S.n_cgroup_extra++] = idx;
+    return 0;
+  }
+  S.cgroup_fd = fd;
   S.cgroup_op = idx;
   /* "born": rt made this cgroup just now, so the init may be cloned into it.
    * Not for an older cgroup: a kernel that has seen cgroup.kill written there
    * can kill a child cloned into it (CLONE_INTO_CGROUP) at birth. */
-  S.cgroup_born = o->argc > 1 && strcmp(o->argv[1], "born") == 0;
-  if (o->argc > 1 && !S.cgroup_born && strcmp(o->argv[1], "migrate") != 0)
-    return fail(EINVAL, "CGROUP_JOIN: mode must be born or migrate, not %s", o->argv[1]);
+  S.cgroup_born = born;
   return 0;
+}
+
+void close_cgroup_fds(void) {
+  close_own(&S.cgroup_fd);
+  for (int i = 0; i < S.n_cgroup_extra; i++) close_own(&S.cgroup_extra_fd[i]);
 }
 
 int clone_flags(const struct op *o, unsigned long long *flags) {
@@ -147,12 +165,18 @@ int prepare_child(pid_t pid, long *op) {
   if (S.setgroups && (*op = S.setgroups_op, write_proc(pid, "setgroups", S.setgroups) < 0)) return -1;
   if (S.uid_map && (*op = S.uid_map_op, write_map(pid, "uid_map", S.uid_map) < 0)) return -1;
   if (S.gid_map && (*op = S.gid_map_op, write_map(pid, "gid_map", S.gid_map) < 0)) return -1;
+  char val[32];
+  int n = snprintf(val, sizeof val, "%d", pid);
   if (S.cgroup_fd >= 0 && !S.cgroup_joined) {
-    char val[32];
-    int n = snprintf(val, sizeof val, "%d", pid);
     *op = S.cgroup_op;
     if (write_file_at(S.cgroup_fd, "cgroup.procs", val, (size_t)n) < 0)
       return fail(errno, "write %d to cgroup.procs", pid);
+  }
+  /* Every hierarchy before the init is released: it never runs outside them. */
+  for (int i = 0; i < S.n_cgroup_extra; i++) {
+    *op = S.cgroup_extra_op[i];
+    if (write_file_at(S.cgroup_extra_fd[i], "cgroup.procs", val, (size_t)n) < 0)
+      return fail(errno, "write %d to %s/cgroup.procs", pid, S.cgroup_extra_path[i]);
   }
   *op = -1;
   return 0;

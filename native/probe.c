@@ -257,13 +257,48 @@ static int console_server(const char *path) {
   return 0;
 }
 
+/* device control: make a node, open one; each prints "ok" or the errno's name
+ * and number ("EPERM 1"), and exits 0 either way, so tests read the outcome. */
+static int print_errno_result(int r) {
+  if (r >= 0) printf("ok\n");
+  else printf("%s %d\n", strerrorname_np(errno) ? strerrorname_np(errno) : "E?", errno);
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int probe_mknod(const char *path, const char *type, const char *maj, const char *min) {
+  mode_t kind = !strcmp(type, "b") ? S_IFBLK : S_IFCHR;
+  return print_errno_result(mknod(path, kind | 0600, makedev(atoi(maj), atoi(min))));
+}
+
+static int probe_open(const char *path, const char *how) {
+  int flags = !strcmp(how, "w") ? O_WRONLY : !strcmp(how, "rw") ? O_RDWR : O_RDONLY;
+  int fd = open(path, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  int r = print_errno_result(fd);
+  if (fd >= 0) close(fd);
+  return r;
+}
+/* A pty pair from /dev/ptmx (5:2) and its slave under /dev/pts (136:*). */
+static int probe_pty(void) {
+  int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (m < 0) return printf("ptmx "), print_errno_result(-1);
+  int unlock = 0;
+  char name[64];
+  if (ioctl(m, TIOCSPTLCK, &unlock) < 0 || ptsname_r(m, name, sizeof name) != 0) return printf("ptsname "), print_errno_result(-1);
+  int s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (s < 0) return printf("%s ", name), print_errno_result(-1);
+  close(s);
+  close(m);
+  return print_errno_result(0);
+}
+/* end device control */
+
 static void on_term(int sig) {
   (void)sig;
   _exit(42);
 }
 
 static int usage(void) {
-  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET\n", stderr);
+  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty\n", stderr);
   return 2;
 }
 
@@ -304,6 +339,10 @@ int main(int argc, char **argv) {
            (unsigned)st.st_gid, (unsigned)st.st_mode, major(st.st_rdev), minor(st.st_rdev));
     return fflush(stdout) == 0 ? 0 : 1;
   }
+  /* device control */
+  if (!strcmp(cmd, "mknod") && argc == 6) return probe_mknod(argv[2], argv[3], argv[4], argv[5]);
+  if (!strcmp(cmd, "pty") && argc == 2) return probe_pty();
+  if (!strcmp(cmd, "open") && (argc == 3 || argc == 4)) return probe_open(argv[2], argc == 4 ? argv[3] : "r");
   if (!strcmp(cmd, "ls-fds") && argc == 2) {
     print_fds();
     putchar('\n');

@@ -3,6 +3,7 @@
 import { host } from "./sys/host.ts";
 import { RtError, describeSysError } from "./errors.ts";
 import { destroyCgroup, signalCgroup } from "./cgroups/manager.ts";
+import { destroyV1DevicesCgroup } from "./cgroups/v1-devices.ts";
 import type { State } from "./spec/types.ts";
 import { readProcStat } from "./state/proc.ts";
 import { deriveStatus, toState } from "./state/status.ts";
@@ -14,15 +15,17 @@ import { parseSignal } from "./signals.ts";
 // driver) is loaded on first create: state, start, kill and delete never pay
 // for it.
 async function createDeps() {
-  const [bundle, cgroups, hierarchy, plan, executor, rootless] = await Promise.all([
+  const [bundle, cgroups, hierarchy, plan, executor, rootless, v1Devices, deviceControl] = await Promise.all([
     import("./bundle/load.ts"),
     import("./cgroups/delegation.ts"),
     import("./cgroups/hierarchy.ts"),
     import("./linux/plan.ts"),
     import("./process/executor.ts"),
     import("./linux/rootless.ts"),
+    import("./cgroups/v1-devices.ts"),
+    import("./linux/device-control.ts"),
   ]);
-  return { loadBundle: bundle.loadBundle, createCgroup: cgroups.createCgroupFor, callerIds: rootless.callerIds, resolveCgroupDir: hierarchy.resolveCgroupDir, unifiedMount: hierarchy.unifiedMount, buildPlan: plan.buildPlan, launch: executor.launch };
+  return { loadBundle: bundle.loadBundle, createCgroup: cgroups.createCgroupFor, callerIds: rootless.callerIds, resolveCgroupDir: hierarchy.resolveCgroupDir, unifiedMount: hierarchy.unifiedMount, buildPlan: plan.buildPlan, launch: executor.launch, v1Devices, containerDeviceState: deviceControl.containerDeviceState };
 }
 
 export interface RuntimeOptions {
@@ -84,12 +87,22 @@ export class Runtime {
 
   private async createInMode(id: string, opts: CreateOptions, mode: "detach" | "wait", startImmediately = false): Promise<Created> {
     validateId(id);
-    const { loadBundle, createCgroup, callerIds, resolveCgroupDir, unifiedMount, buildPlan, launch } = await createDeps();
+    const { loadBundle, createCgroup, callerIds, resolveCgroupDir, unifiedMount, buildPlan, launch, v1Devices, containerDeviceState } = await createDeps();
     const bundle = loadBundle(opts.bundle ?? host().cwd());
     for (const w of bundle.warnings) this.warn?.(w);
     checkTerminal(bundle.spec.process?.terminal ?? false, opts.consoleSocket);
     const mount = unifiedMount();
-    const cgroupDir = mount ? resolveCgroupDir(bundle.spec.linux?.cgroupsPath, id, mount) : "";
+    // Every container gets device rules (at least the default allow-list):
+    // without a cgroup to hold them, its CAP_MKNOD would reach the host's disks.
+    if (!mount) throw new RtError("linux.resources.devices: no cgroup2 hierarchy is mounted, so the device rules cannot be enforced");
+    const cgroupDir = resolveCgroupDir(bundle.spec.linux?.cgroupsPath, id, mount);
+    // Rootless: no device cgroup. The caller cannot write one (v1) or load a
+    // filter (v2), and needs none: mknod needs CAP_MKNOD in the initial user
+    // namespace, which a rootless container never has; its devices are binds
+    // of nodes the caller may already open.
+    const rootless = callerIds().uid !== 0;
+    const devicesMount = rootless ? null : v1Devices.v1DevicesMount();
+    const devicesV1Dir = devicesMount ? v1Devices.v1DevicesDir(cgroupDir, mount, devicesMount) : "";
     const listenFds = Number(host().env("LISTEN_FDS") ?? 0) || 0;
     const extraFds = listenFds + (opts.preserveFds ?? 0);
     this.store.claim(id);
@@ -104,6 +117,7 @@ export class Runtime {
       created: new Date().toISOString(),
       cgroupDir,
       cgroupCreated: [],
+      ...(devicesV1Dir ? { devicesV1Dir, devicesV1Created: [] } : {}),
     };
     let pid = 0;
     try {
@@ -117,11 +131,16 @@ export class Runtime {
           this.store.write(record);
         }
       }
+      if (devicesMount) {
+        record.devicesV1Created = v1Devices.createV1DevicesCgroup(devicesV1Dir, devicesMount);
+        v1Devices.applyV1DeviceRules(devicesV1Dir, containerDeviceState(bundle.spec));
+      }
       const plan = buildPlan({
         spec: bundle.spec,
         bundle: bundle.dir,
         rootfs: bundle.rootfs,
         cgroupDir: record.cgroupDir,
+        devicesV1Dir: devicesV1Dir || undefined,
         cgroupIsNew: record.cgroupCreated.includes(cgroupDir),
         fifoPath: this.store.fifoPath(id),
         mode,
@@ -154,6 +173,9 @@ export class Runtime {
     try {
       if (record.cgroupDir) destroyCgroup(record.cgroupDir, record.cgroupCreated);
     } catch { /* best effort; the error being reported matters more */ }
+    try {
+      if (record.devicesV1Dir) destroyV1DevicesCgroup(record.devicesV1Dir, record.devicesV1Created ?? []);
+    } catch { /* likewise */ }
     this.store.remove(record.id);
   }
 
@@ -218,6 +240,8 @@ export class Runtime {
       this.killAndWait(rec);
     }
     if (rec.cgroupDir) destroyCgroup(rec.cgroupDir, rec.cgroupCreated);
+    // After the unified cgroup: its processes, which are the v1 cgroup's too, are gone.
+    if (rec.devicesV1Dir) destroyV1DevicesCgroup(rec.devicesV1Dir, rec.devicesV1Created ?? []);
     this.store.remove(id);
   }
 

@@ -10,6 +10,7 @@
 import { RLIMITS } from "../linux/constants.ts";
 import { LINUX_CAPABILITIES } from "../linux/capability-names.ts";
 import { parseIdList } from "../linux/process-attrs.ts";
+import { deviceRuleIssues } from "../linux/device-control.ts";
 import * as path from "../sys/path.ts";
 import type { Hook, LinuxNamespace, NamespaceType, Spec } from "../spec/types.ts";
 
@@ -350,6 +351,9 @@ export function semanticIssues(spec: Spec): ValidationIssue[] {
     if (first !== undefined) add(`${at}.path`, `duplicate device ${show(d.path)} (first at linux.devices[${first}])`);
     else devicePaths.set(norm, i);
   });
+
+  // linux.resources.devices: rules the device cgroup can enforce, in the order given.
+  for (const issue of deviceRuleIssues(spec)) add(issue.path, issue.message);
 
   // linux.netDevices: moved into the container's network namespace.
   if (linux.netDevices) {

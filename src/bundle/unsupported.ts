@@ -64,7 +64,6 @@ const ID_MAPPED = (v: unknown) => Array.isArray(v) && v.some((o) => o === "idmap
 export const REFUSALS: readonly Refusal[] = [
   // Other branches implement these; each line goes when its branch is merged.
   { path: "linux.seccomp", reason: TODO }, // seccomp
-  { path: "linux.resources.devices", reason: `${TODO} (device cgroup)` }, // device control
 
   // Not on any branch yet.
   { path: "hooks.prestart", reason: TODO },

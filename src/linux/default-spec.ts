@@ -43,6 +43,8 @@ export function defaultSpec(args: string[] = ["sh"]): Spec {
         "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi", "/sys/devices/virtual/powercap",
       ],
       readonlyPaths: ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
+      // Deny every device; rt adds the default allow-list after it (as runc spec writes it).
+      resources: { devices: [{ allow: false, access: "rwm" }] },
     },
   };
 }

@@ -25,6 +25,8 @@ export interface PlanInput {
   cgroupDir: string;
   /** rt created cgroupDir in this create: the init can be born in it (see CGROUP_JOIN). */
   cgroupIsNew?: boolean;
+  /** The container's cgroup in the v1 devices hierarchy (hybrid hosts), its rules already written; else the v2 device filter is used. */
+  devicesV1Dir?: string;
   fifoPath: string;
   /** detach: the executor exits once the container is created; wait: it waits for the init and reports its exit. */
   mode: "detach" | "wait";

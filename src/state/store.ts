@@ -25,6 +25,10 @@ export interface ContainerRecord {
   cgroupDir: string;
   /** Cgroup directories rt created (deepest last), removed on delete. */
   cgroupCreated: string[];
+  /** The container's cgroup in the v1 devices hierarchy (hybrid hosts), if any. */
+  devicesV1Dir?: string;
+  /** The v1 devices directories rt created (deepest last), removed on delete. */
+  devicesV1Created?: string[];
   /** Hooks and other config needed after create (poststart, poststop). */
   config?: unknown;
 }

@@ -119,7 +119,4 @@ describe("refused by name until their branch is merged", () => {
   it("linux.seccomp (seccomp branch)", () => {
     expectRefused((s) => { s.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO", errnoRet: 1 }] }; }, "linux.seccomp", TODO);
   });
-  it("linux.resources.devices (device-control branch)", () => {
-    expectRefused((s) => { s.linux.resources = { devices: [{ allow: false, access: "rwm" }] }; }, "linux.resources.devices", `${TODO} (device cgroup)`);
-  });
 });

@@ -12,6 +12,9 @@ import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { encodePlan, Op, parseReport, type Plan, type PlanOp, type Report } from "../../src/process/wire.ts";
+import { ACC, ACC_ALL, ANY, emulate, type DeviceRule } from "../../src/cgroups/device-rules.ts";
+import { deviceFilterProgram } from "../../src/cgroups/device-filter.ts";
+import { unifiedMount } from "../helpers.ts";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const EXEC = path.join(REPO, "native/build/rt-exec");
@@ -774,6 +777,86 @@ describe.skipIf(!isRoot)("rt-exec", () => {
       const { reports } = await run(plan);
       expect(reports).toEqual([expect.objectContaining({ kind: "ERROR", op: 2, errno: EINVAL })]);
       expect((reports[0] as { message: string }).message).toContain("mount_setattr /proc (MOUNT_ATTR_IDMAP)");
+    });
+  });
+
+  describe("device control: CGROUP_JOIN in two hierarchies, DEVICE_FILTER", () => {
+    const made: string[] = [];
+    const cgroup = (base: string) => {
+      const d = path.join(base, `rt-exec-dev-${process.pid}-${made.length}`);
+      fs.mkdirSync(d);
+      made.push(d);
+      return d;
+    };
+    afterEach(async () => {
+      for (const d of made.splice(0).reverse()) {
+        for (let i = 0; i < 100 && fs.existsSync(d); i++) {
+          try { fs.rmdirSync(d); } catch { await new Promise((r) => setTimeout(r, 20)); }
+        }
+      }
+    });
+    const rule = (allow: boolean, type: "a" | "c" | "b", major: number, minor: number, access: number): DeviceRule => ({ allow, type, major, minor, access, field: "test" });
+    // /dev is a fresh tmpfs holding null (1:3), zero (1:5) and full (1:7).
+    const devPlan = (root: string, pre: Plan, args: string[]) => containerPlan(root, {
+      pre,
+      mounts: [op(Op.MOUNT, "tmpfs", "/dev", "tmpfs", MS.NOSUID, "mode=755", "", root)],
+      post: [op(Op.MKNOD, "/dev/null", "c", 1, 3, 0o666, 0, 0), op(Op.MKNOD, "/dev/zero", "c", 1, 5, 0o666, 0, 0), op(Op.MKNOD, "/dev/full", "c", 1, 7, 0o666, 0, 0)],
+      args,
+    });
+
+    it("DEVICE_FILTER attaches the eBPF program before the init runs: what it denies fails with EPERM, what it allows opens", async () => {
+      // Default deny; null rwm, zero read-only, full nothing (mknod of any char device, as the default list has).
+      const program = deviceFilterProgram(emulate([
+        rule(false, "a", ANY, ANY, ACC_ALL), rule(true, "c", ANY, ANY, ACC.MKNOD),
+        rule(true, "c", 1, 3, ACC_ALL), rule(true, "c", 1, 5, ACC.READ),
+      ]));
+      const cases: [string[], string][] = [
+        [["open", "/dev/null", "rw"], "ok"], [["open", "/dev/zero", "r"], "ok"],
+        [["open", "/dev/zero", "w"], "EPERM 1"], [["open", "/dev/full", "r"], "EPERM 1"],
+        [["mknod", "/dev/vda", "b", "254", "0"], "EPERM 1"], [["mknod", "/dev/other", "c", "1", "9"], "ok"],
+      ];
+      for (const [args, want] of cases) {
+        const dir = cgroup(unifiedMount());
+        const filter: PlanOp = { op: Op.DEVICE_FILTER, args: [dir, program], field: "linux.resources.devices" };
+        const { reports, stdout, stderr } = await run(devPlan(rootfs(), [op(Op.CGROUP_JOIN, dir, "born"), filter], ["/bin/probe", ...args]));
+        expect(kinds(reports), stderr).toEqual(["PID", "READY", "EXIT"]);
+        expect(`${args.join(" ")}: ${stdout.trim()}`).toBe(`${args.join(" ")}: ${want}`);
+      }
+    });
+
+    it("DEVICE_FILTER reports the verifier's refusal at its op, and no init is left", async () => {
+      const dir = cgroup(unifiedMount());
+      const exitOnly = new Uint8Array([0x95, 0, 0, 0, 0, 0, 0, 0]); // returns without setting r0
+      const plan = devPlan(rootfs(), [op(Op.CGROUP_JOIN, dir, "born"), { op: Op.DEVICE_FILTER, args: [dir, exitOnly], field: "" }], ["/bin/probe", "true"]);
+      const { reports, exit } = await run(plan);
+      expect(kinds(reports)).toEqual(["ERROR"]);
+      expect(reports[0]).toMatchObject({ kind: "ERROR", op: 2, errno: 13 });
+      expect((reports[0] as { message: string }).message).toMatch(/BPF_PROG_LOAD.*verifier: .*R0/);
+      expect(exit.code).toBe(1);
+      expect(fs.readFileSync(path.join(dir, "cgroup.procs"), "utf8")).toBe("");
+    });
+
+    it("a second CGROUP_JOIN puts the init in another hierarchy too (the v1 devices one here), with its rules in force from the start", async () => {
+      const unified = cgroup(unifiedMount());
+      const v1 = fs.existsSync("/sys/fs/cgroup/devices/devices.list") ? "/sys/fs/cgroup/devices" : null;
+      expect(v1, "this test needs the v1 devices hierarchy of a hybrid host").toBeTruthy();
+      const devices = cgroup(v1!);
+      fs.writeFileSync(path.join(devices, "devices.deny"), "a");
+      fs.writeFileSync(path.join(devices, "devices.allow"), "c *:* m"); // MKNOD of the three nodes
+      fs.writeFileSync(path.join(devices, "devices.allow"), "c 1:3 rwm");
+      const pre = [op(Op.CGROUP_JOIN, unified, "born"), op(Op.CGROUP_JOIN, devices, "migrate")];
+      const r1 = await run(devPlan(rootfs(), pre, ["/bin/probe", "report"]));
+      expect(kinds(r1.reports), r1.stderr).toEqual(["PID", "READY", "EXIT"]);
+      const lines = (JSON.parse(r1.stdout).cgroup as string).split("\n");
+      expect(lines).toContain(`0::/${path.relative(unifiedMount(), unified)}`);
+      expect(lines.some((l) => /^\d+:devices:/.test(l) && l.endsWith(`:/${path.basename(devices)}`)), lines.join("\n")).toBe(true);
+      for (const [file, want] of [["/dev/null", "ok"], ["/dev/zero", "EPERM 1"]]) {
+        const r = await run(devPlan(rootfs(), pre, ["/bin/probe", "open", file]));
+        expect(`${file}: ${r.stdout.trim()}`).toBe(`${file}: ${want}`);
+      }
+      // Only the first may be born; an extra one is refused at its index before anything runs.
+      const bad = await run(devPlan(rootfs(), [op(Op.CGROUP_JOIN, unified, "migrate"), op(Op.CGROUP_JOIN, devices, "born")], ["/bin/probe", "true"]));
+      expect(bad.reports[0]).toMatchObject({ kind: "ERROR", op: 2, errno: EINVAL });
     });
   });
 
