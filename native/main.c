@@ -47,6 +47,7 @@ static int run_parent_op(const struct op *o, long i) {
   case OP_TIMENS: return op_timens(o);
   case OP_DEVICE_FILTER: return op_device_filter(o);
   case OP_USERNS_FD: return op_userns_fd(o);
+  case OP_NETDEV: return op_netdev(o, i);
   default: return fail(EINVAL, "%s cannot run in the executor", op_name(o->code));
   }
 }
@@ -253,6 +254,7 @@ static int do_clone(const struct plan *p, size_t at) {
      * to either must not sit in the init while a container could reach it. */
     close_own(&S.proc_fd);
     close_own(&S.cgroup_fd);
+    netdev_close();
     sync_fd = status[1];
     child(p, at, release[0], unshare_cgroup);
   }

@@ -73,6 +73,7 @@ static const struct {
     [OP_DEVICE_FILTER] = {"DEVICE_FILTER", 2, 2, PARENT},
     [OP_USERNS_FD] = {"USERNS_FD", 2, 2, PARENT},
     [OP_MOUNT_IDMAP] = {"MOUNT_IDMAP", 6, 6, CHILD},
+    [OP_NETDEV] = {"NETDEV", 2, 2, PARENT},
 };
 
 const char *op_name(uint32_t code) { return code < OP_COUNT ? ops[code].name : "unknown op"; }

@@ -15,7 +15,7 @@ export enum Op {
   CLOSE_FDS = 36, EXEC = 37, CAPS = 38, SECCOMP_INIT = 39, CONSOLE_SETUP = 40, MOUNT_SETATTR = 41,
   KEEP_CAPS = 42, SECCOMP_RULE = 43, SECCOMP_LOAD = 44, SECCOMP_LISTENER = 45, PERSONALITY = 46,
   SCHEDULER = 47, IOPRIO = 48, CPU_AFFINITY = 49, MEMPOLICY = 50, TIMENS = 51, DEVICE_FILTER = 52,
-  USERNS_FD = 53, MOUNT_IDMAP = 54,
+  USERNS_FD = 53, MOUNT_IDMAP = 54, NETDEV = 55,
 }
 
 /** One step of the plan. `field` names the config.json field it came from (for errors). */
