@@ -111,7 +111,8 @@ static int nl_talk(int fd, struct req *r, nl_cb cb, void *arg) {
     if (n < 0 && (errno == EINTR || errno == ENOBUFS)) continue; /* ENOBUFS: notifications lost, replies still come */
     if (n < 0) return -errno;
     if (from.nl_pid != 0) continue; /* only the kernel speaks for the kernel */
-    for (struct nlmsghdr *h = &buf.h; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+    int len = (int)n;
+    for (struct nlmsghdr *h = &buf.h; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
       int ours = h->nlmsg_seq == r->h.nlmsg_seq;
       if (ours && h->nlmsg_type == NLMSG_ERROR) {
         const struct nlmsgerr *e = NLMSG_DATA(h);
@@ -192,10 +193,10 @@ static int get_link(int fd, const char *name, int index, struct link_reply *l) {
 /* An address to give back: the family header and the attributes worth keeping. */
 struct addr {
   struct ifaddrmsg ifa;
-  uint32_t flags;
+  uint32_t flags, metric;
   unsigned char local[16], address[16], broadcast[16];
   size_t alen; /* 4 or 16 */
-  int has_local, has_address, has_broadcast;
+  int has_local, has_address, has_broadcast, has_metric;
 };
 
 struct addr_list {
@@ -215,6 +216,7 @@ static void on_addr(const struct nlmsghdr *h, void *arg) {
   for (const struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
     size_t pl = RTA_PAYLOAD(a);
     if (a->rta_type == IFA_FLAGS && pl >= 4) x.flags = *(const uint32_t *)RTA_DATA(a);
+    if (a->rta_type == IFA_RT_PRIORITY && pl >= 4) x.metric = *(const uint32_t *)RTA_DATA(a), x.has_metric = 1;
     if ((a->rta_type == IFA_LOCAL || a->rta_type == IFA_ADDRESS || a->rta_type == IFA_BROADCAST) && (pl == 4 || pl == 16)) {
       unsigned char *dst = a->rta_type == IFA_LOCAL ? x.local : a->rta_type == IFA_ADDRESS ? x.address : x.broadcast;
       memcpy(dst, RTA_DATA(a), pl);
@@ -262,6 +264,7 @@ static int add_addr(int fd, int index, const struct addr *x) {
   if (x->has_local) req_attr(&r, IFA_LOCAL, x->local, x->alen);
   if (x->has_address) req_attr(&r, IFA_ADDRESS, x->address, x->alen);
   if (x->has_broadcast) req_attr(&r, IFA_BROADCAST, x->broadcast, x->alen);
+  if (x->has_metric) req_attr(&r, IFA_RT_PRIORITY, &x->metric, sizeof x->metric);
   req_attr(&r, IFA_FLAGS, &flags, sizeof flags);
   return nl_talk(fd, &r, NULL, NULL);
 }

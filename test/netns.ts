@@ -60,7 +60,7 @@ export interface IpLink {
   ifname: string;
   flags: string[];
   link_netnsid?: number;
-  addr_info?: { family: string; local: string; prefixlen: number; scope: string; dynamic?: boolean }[];
+  addr_info?: { family: string; local: string; prefixlen: number; scope: string; dynamic?: boolean; metric?: number }[];
 }
 
 /** Links of the network namespace at path (`ip -j addr`), e.g. /proc/<init>/ns/net. */

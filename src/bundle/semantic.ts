@@ -294,14 +294,18 @@ export function semanticIssues(spec: Spec): ValidationIssue[] {
     for (const host of names) {
       const at = subPath("linux.netDevices", host);
       if (!validIfName(host)) add(at, `invalid network interface name ${show(host)}`);
+      else if (host.includes("%")) add(at, `no network device is named ${show(host)}: "%" only appears in name templates`);
       else if (host === "lo") add(at, "the loopback device cannot leave its network namespace");
       const inner = linux.netDevices[host]?.name;
       if (inner !== undefined && !validIfName(inner)) add(`${at}.name`, `invalid network interface name ${show(inner)}`);
+      else if (inner !== undefined && inner.includes("%") && !/^[^%]*%d[^%]*$/.test(inner)) {
+        add(`${at}.name`, `a name template has exactly one "%d" and no other "%" (got ${show(inner)})`);
+      }
       const target = inner ?? host;
       // Every network namespace has its own "lo"; other names must not meet
       // twice (a %d template is filled in by the kernel, so it may repeat).
       const where = inner !== undefined ? `${at}.name` : at;
-      if (!validIfName(target)) continue;
+      if (!validIfName(target) || (target.includes("%") && !/^[^%]*%d[^%]*$/.test(target))) continue;
       if (target === "lo") add(where, `the container's network namespace already has a device named "lo"`);
       else if (!target.includes("%")) {
         const first = targets.get(target);

@@ -260,6 +260,12 @@ describe("linux.netDevices", () => {
     expectOne((c) => (c.linux.netDevices = { eth1: { name: "a-name-far-too-long" } }), "linux.netDevices.eth1.name", /invalid network interface name/);
     expectValid((c) => (c.linux.netDevices = { eth1: { name: "ctr%d" } }));
   });
+  it("%: only in a name template, as one %d", () => {
+    expectOne((c) => (c.linux.netDevices = { "eth%d": {} }), 'linux.netDevices["eth%d"]', /"%" only appears in name templates/);
+    expectOne((c) => (c.linux.netDevices = { eth1: { name: "c%d%d" } }), "linux.netDevices.eth1.name", /exactly one "%d"/);
+    expectOne((c) => (c.linux.netDevices = { eth1: { name: "c%s" } }), "linux.netDevices.eth1.name", /exactly one "%d"/);
+    expectValid((c) => (c.linux.netDevices = { eth1: { name: "%d" } }));
+  });
   it("the loopback device stays: neither moved nor a target name", () => {
     expectOne((c) => (c.linux.netDevices = { lo: { name: "lo0" } }), "linux.netDevices.lo", /loopback device cannot leave/);
     expectOne((c) => (c.linux.netDevices = { eth1: { name: "lo" } }), "linux.netDevices.eth1.name", /already has a device named "lo"/);

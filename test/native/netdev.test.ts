@@ -119,7 +119,7 @@ describe.skipIf(!isRoot)("rt-exec NETDEV", () => {
   it("moves a veth end into the new network namespace renamed, with its permanent global addresses, up", async () => {
     ns = await TestNetns.make();
     ns.ip("link", "add", "rtv-a", "type", "veth", "peer", "name", "rtv-b");
-    ns.ip("addr", "add", "10.77.0.1/24", "dev", "rtv-a");
+    ns.ip("addr", "add", "10.77.0.1/24", "dev", "rtv-a", "metric", "50");
     ns.ip("addr", "add", "fd00:77::1/64", "dev", "rtv-a", "nodad");
     // Not permanent (a lifetime) and not global (link scope): both stay behind.
     ns.ip("addr", "add", "10.78.0.1/24", "dev", "rtv-a", "valid_lft", "100", "preferred_lft", "100");
@@ -133,6 +133,7 @@ describe.skipIf(!isRoot)("rt-exec NETDEV", () => {
     const ctr0 = inside.get("ctr0")!;
     expect(ctr0.flags).toContain("UP");
     expect(addrsOf(ctr0).filter((a) => !a.startsWith("fe80:")).sort()).toEqual(["10.77.0.1/24", "fd00:77::1/64"]);
+    expect(ctr0.addr_info!.find((a) => a.local === "10.77.0.1")?.metric).toBe(50);
     // The runtime's namespace lost it; its peer stayed, now pointing into another namespace.
     const host = ns.links();
     expect(host.has("rtv-a")).toBe(false);
