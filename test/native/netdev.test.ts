@@ -70,6 +70,8 @@ class Exec {
     sock.on("error", () => {});
     sock.write(encodePlan(plan));
     cleanups.push(async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      // The executor is alive, so its init is not reaped yet: the pid is still ours.
       const pid = this.reports.find((r) => r.kind === "PID") as { pid: number } | undefined;
       if (pid) try { process.kill(pid.pid, "SIGKILL"); } catch { /* gone */ }
       child.kill("SIGKILL");
@@ -130,6 +132,10 @@ describe.skipIf(!isRoot)("rt-exec NETDEV", () => {
 
     const inside = linksAt(`/proc/${ex.pid}/ns/net`);
     expect([...inside.keys()].sort()).toEqual(["ctr0", "lo"]);
+    // The executor's netlink socket in the runtime's namespace never reaches the init.
+    // (fds 0-2 are the test's stdio; the waiting init keeps only its exec fifo beyond them.)
+    const fds = fs.readdirSync(`/proc/${ex.pid}/fd`).filter((f) => Number(f) > 2).map((f) => fs.readlinkSync(`/proc/${ex.pid}/fd/${f}`));
+    expect(fds.filter((l) => l.startsWith("socket:"))).toEqual([]);
     const ctr0 = inside.get("ctr0")!;
     expect(ctr0.flags).toContain("UP");
     expect(addrsOf(ctr0).filter((a) => !a.startsWith("fe80:")).sort()).toEqual(["10.77.0.1/24", "fd00:77::1/64"]);
