@@ -4,6 +4,8 @@
 // holder) frees it with every link made in it.
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncOptions, type SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
+import * as path from "node:path";
+import { RT, tmpDir } from "./helpers.ts";
 
 export class TestNetns {
   private constructor(readonly holder: ChildProcess, readonly path: string) {}
@@ -72,3 +74,22 @@ export function linksAt(path: string): Map<string, IpLink> {
 
 /** Addresses of a link as "local/prefixlen" strings. */
 export const addrsOf = (l: IpLink | undefined): string[] => (l?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
+
+/**
+ * dist/rt inside the namespace, output to files (a created container holds
+ * rt's stdout open, as rtDetached in helpers.ts explains).
+ */
+export function rtIn(ns: TestNetns, root: string, args: string[]): { code: number; stderr: string; out: string } {
+  const dir = tmpDir("rt-out-");
+  const out = path.join(dir, "stdout");
+  const outFd = fs.openSync(out, "w");
+  const errFd = fs.openSync(path.join(dir, "stderr"), "w");
+  try {
+    const r = spawnSync("nsenter", [`--net=${ns.path}`, "--", RT, "--root", root, ...args], { stdio: ["ignore", outFd, errFd], timeout: 20_000 });
+    if (r.error) throw r.error;
+    return { code: r.status ?? -1, stderr: fs.readFileSync(path.join(dir, "stderr"), "utf8"), out };
+  } finally {
+    fs.closeSync(outFd);
+    fs.closeSync(errFd);
+  }
+}

@@ -3,12 +3,11 @@
 // there, one end with addresses is moved into the container renamed, and
 // the container reads it back with busybox ip. The host's own network
 // namespace is never touched.
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { HAS_BUSYBOX, RT, cleanupRoot, makeBundle, rt, stateRoot, testSpec, tmpDir, uniqueId, unifiedMount, waitFor } from "../helpers.ts";
-import { TestNetns, addrsOf, linksAt } from "../netns.ts";
+import { HAS_BUSYBOX, cleanupRoot, makeBundle, rt, stateRoot, testSpec, uniqueId, unifiedMount, waitFor } from "../helpers.ts";
+import { TestNetns, addrsOf, linksAt, rtIn as rtInNs } from "../netns.ts";
 
 const root = stateRoot();
 let ns: TestNetns | undefined;
@@ -20,21 +19,7 @@ afterEach(async () => {
 });
 afterAll(() => cleanupRoot(root));
 
-/** rt inside the test namespace, output to files (a created container holds rt's stdout). */
-function rtIn(n: TestNetns, args: string[]): { code: number; stderr: string; out: string } {
-  const dir = tmpDir("rt-out-");
-  const out = path.join(dir, "stdout");
-  const outFd = fs.openSync(out, "w");
-  const errFd = fs.openSync(path.join(dir, "stderr"), "w");
-  try {
-    const r = spawnSync("nsenter", [`--net=${n.path}`, "--", RT, "--root", root, ...args], { stdio: ["ignore", outFd, errFd], timeout: 20_000 });
-    if (r.error) throw r.error;
-    return { code: r.status ?? -1, stderr: fs.readFileSync(path.join(dir, "stderr"), "utf8"), out };
-  } finally {
-    fs.closeSync(outFd);
-    fs.closeSync(errFd);
-  }
-}
+const rtIn = (n: TestNetns, args: string[]) => rtInNs(n, root, args);
 
 describe.runIf(process.getuid?.() === 0 && HAS_BUSYBOX)("linux.netDevices", () => {
   it("moves the device into the container renamed, with its address and up; the runtime's namespace no longer has it", async () => {
