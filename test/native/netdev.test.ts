@@ -61,8 +61,10 @@ class Exec {
   private buf = "";
   constructor(ns: TestNetns, plan: Plan) {
     const child = spawn("nsenter", [`--net=${ns.path}`, "--", EXEC, "3"], { stdio: ["ignore", "ignore", "pipe", "pipe"], env: {} });
-    this.exited = new Promise((r) => child.on("exit", (code) => r(code)));
     const sock = child.stdio[3] as unknown as Socket;
+    // Exited, and every report read: the socket's last data can come after the exit event.
+    const closed = new Promise((r) => sock.once("close", r));
+    this.exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code))).then(async (code) => (await closed, code));
     sock.on("data", (d: Buffer) => {
       this.buf += d.toString();
       for (let nl; (nl = this.buf.indexOf("\n")) >= 0; this.buf = this.buf.slice(nl + 1)) this.reports.push(parseReport(this.buf.slice(0, nl)));
