@@ -227,6 +227,17 @@ describe.skipIf(!isRoot)("rt-exec NETDEV", () => {
     expect([...ns.links().keys()].sort()).toEqual(["lo", "rtv-a", "rtv-b"]);
   });
 
+  it("a device the kernel keeps in its namespace (a bridge) fails at the move with the kernel's reason, and stays", async () => {
+    ns = await TestNetns.make();
+    ns.ip("link", "add", "rtbr0", "type", "bridge");
+    const ex = new Exec(ns, waitingPlan({ netdevs: [["rtbr0", "ctr0"]], fifo: fifoPath(), root: rootfs() }));
+    const e = await ex.settled();
+    expect(e).toMatchObject({ kind: "ERROR", op: 1, errno: EINVAL });
+    expect((e as { message: string }).message).toMatch(/^device rtbr0: RTM_NEWLINK \(move into the container's network namespace as ctr0\) \(kernel: [^)]+\): Invalid argument$/);
+    expect(await ex.exited).toBe(1);
+    expect(ns.links().has("rtbr0")).toBe(true);
+  });
+
   it("refuses a name that is not an interface name before looking for it", async () => {
     ns = await TestNetns.make();
     const ex = new Exec(ns, waitingPlan({ netdevs: [["rtv-a", "x".repeat(16)]], fifo: fifoPath(), root: rootfs() }));
