@@ -48,6 +48,7 @@ static int run_parent_op(const struct op *o, long i) {
   case OP_DEVICE_FILTER: return op_device_filter(o);
   case OP_USERNS_FD: return op_userns_fd(o);
   case OP_IDMAP_TREE: return op_idmap_tree(o);
+  case OP_NETDEV: return op_netdev(o, i);
   default: return fail(EINVAL, "%s cannot run in the executor", op_name(o->code));
   }
 }
@@ -256,6 +257,7 @@ static int do_clone(const struct plan *p, size_t at) {
     close_own(&S.proc_fd);
     close_cgroup_fds();
     userns_fds_close(0);
+    netdev_close();
     sync_fd = status[1];
     child(p, at, release[0], unshare_cgroup);
   }

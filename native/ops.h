@@ -117,6 +117,14 @@ int op_mount_idmap(const struct op *o);
  * the executor those and the prepared trees too (the init's now). */
 void userns_fds_close(int trees_too);
 
+/* ops_netdev.c: linux.netDevices. NETDEV (parent, before CLONE) checks the
+ * device and stores the op; after clone, netdev_apply moves every stored
+ * device into the init's network namespace (0, or -1 with *op set to the
+ * failing NETDEV). netdev_close: the init drops the runtime-side socket. */
+int op_netdev(const struct op *o, long idx);
+int netdev_apply(pid_t pid, long *op);
+void netdev_close(void);
+
 /* selfexec.c */
 void ensure_sealed_self(char **argv, int report_fd);
 

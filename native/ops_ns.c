@@ -178,6 +178,7 @@ int prepare_child(pid_t pid, long *op) {
     if (write_file_at(S.cgroup_extra_fd[i], "cgroup.procs", val, (size_t)n) < 0)
       return fail(errno, "write %d to %s/cgroup.procs", pid, S.cgroup_extra_path[i]);
   }
+  if (netdev_apply(pid, op) < 0) return -1;
   *op = -1;
   return 0;
 }

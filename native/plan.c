@@ -75,6 +75,7 @@ static const struct {
     [OP_MOUNT_IDMAP] = {"MOUNT_IDMAP", 4, 4, CHILD},
     [OP_IDMAP_TREE] = {"IDMAP_TREE", 4, 4, PARENT},
     [OP_CHROOT] = {"CHROOT", 1, 1, CHILD},
+    [OP_NETDEV] = {"NETDEV", 2, 2, PARENT},
 };
 
 const char *op_name(uint32_t code) { return code < OP_COUNT ? ops[code].name : "unknown op"; }

@@ -359,11 +359,32 @@ export function semanticIssues(spec: Spec): ValidationIssue[] {
   if (linux.netDevices) {
     const names = Object.keys(linux.netDevices);
     if (names.length && !nsEntry("network")) add("linux.netDevices", "moving network devices needs a network namespace in linux.namespaces");
+    // The executor moves devices with rt's own privileges: joined into another
+    // user namespace it has none over rt's network namespace.
+    const user = nsEntry("user");
+    if (names.length && user?.path !== undefined) add("linux.netDevices", "cannot be moved when joining an existing user namespace (linux.namespaces user has a path): the runtime then has no privilege over its own network namespace");
+    const targets = new Map<string, string>();
     for (const host of names) {
       const at = subPath("linux.netDevices", host);
       if (!validIfName(host)) add(at, `invalid network interface name ${show(host)}`);
+      else if (host.includes("%")) add(at, `no network device is named ${show(host)}: "%" only appears in name templates`);
+      else if (host === "lo") add(at, "the loopback device cannot leave its network namespace");
       const inner = linux.netDevices[host]?.name;
       if (inner !== undefined && !validIfName(inner)) add(`${at}.name`, `invalid network interface name ${show(inner)}`);
+      else if (inner !== undefined && inner.includes("%") && !/^[^%]*%d[^%]*$/.test(inner)) {
+        add(`${at}.name`, `a name template has exactly one "%d" and no other "%" (got ${show(inner)})`);
+      }
+      const target = inner ?? host;
+      // Every network namespace has its own "lo"; other names must not meet
+      // twice (a %d template is filled in by the kernel, so it may repeat).
+      const where = inner !== undefined ? `${at}.name` : at;
+      if (!validIfName(target) || (target.includes("%") && !/^[^%]*%d[^%]*$/.test(target))) continue;
+      if (target === "lo") add(where, `the container's network namespace already has a device named "lo"`);
+      else if (!target.includes("%")) {
+        const first = targets.get(target);
+        if (first !== undefined) add(where, `duplicate device name ${show(target)} in the container (also ${first})`);
+        else targets.set(target, at);
+      }
     }
   }
 

@@ -16,6 +16,7 @@ import { seccompOps } from "./seccomp.ts";
 import { processAttrOps } from "./process-attrs.ts";
 import { deviceControlOps } from "./device-control.ts";
 import { bindDeviceOp, userNamespaceOps, type UserNamespaceOps } from "./userns.ts";
+import { netDeviceOps } from "./netdevices.ts";
 
 export interface PlanInput {
   spec: Spec;
@@ -75,6 +76,7 @@ export function buildPlan(input: PlanInput): Plan {
   if (!input.startImmediately) add(Op.OPEN_FIFO, "", input.fifoPath);
   if (input.consoleSocket) add(Op.CONSOLE, "--console-socket", input.consoleSocket);
   plan.push(...seccomp.parent);
+  plan.push(...netDeviceOps(ctx)); // before NS_JOIN: devices are looked up in rt's own network namespace
   plan.push(...userns.beforeJoin);
   for (const j of ns.join) add(Op.NS_JOIN, `linux.namespaces[${j.index}].path`, j.type, j.path);
   plan.push(...userns.parent);

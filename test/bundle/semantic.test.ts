@@ -321,6 +321,31 @@ describe("linux.netDevices", () => {
     expectOne((c) => (c.linux.netDevices = { eth1: { name: "a-name-far-too-long" } }), "linux.netDevices.eth1.name", /invalid network interface name/);
     expectValid((c) => (c.linux.netDevices = { eth1: { name: "ctr%d" } }));
   });
+  it("%: only in a name template, as one %d", () => {
+    expectOne((c) => (c.linux.netDevices = { "eth%d": {} }), 'linux.netDevices["eth%d"]', /"%" only appears in name templates/);
+    expectOne((c) => (c.linux.netDevices = { eth1: { name: "c%d%d" } }), "linux.netDevices.eth1.name", /exactly one "%d"/);
+    expectOne((c) => (c.linux.netDevices = { eth1: { name: "c%s" } }), "linux.netDevices.eth1.name", /exactly one "%d"/);
+    expectValid((c) => (c.linux.netDevices = { eth1: { name: "%d" } }));
+  });
+  it("the loopback device stays: neither moved nor a target name", () => {
+    expectOne((c) => (c.linux.netDevices = { lo: { name: "lo0" } }), "linux.netDevices.lo", /loopback device cannot leave/);
+    expectOne((c) => (c.linux.netDevices = { eth1: { name: "lo" } }), "linux.netDevices.eth1.name", /already has a device named "lo"/);
+  });
+  it("two entries must not end up with the same name in the container, templates aside", () => {
+    expectOne((c) => (c.linux.netDevices = { eth1: { name: "ctr0" }, eth2: { name: "ctr0" } }), "linux.netDevices.eth2.name", /duplicate device name "ctr0" in the container \(also linux.netDevices.eth1\)/);
+    expectOne((c) => (c.linux.netDevices = { eth1: { name: "eth2" }, eth2: {} }), "linux.netDevices.eth2", /duplicate device name "eth2"/);
+    expectValid((c) => (c.linux.netDevices = { eth1: { name: "ctr%d" }, eth2: { name: "ctr%d" }, eth3: {} }));
+  });
+  it("a joined user namespace cannot move devices; a joined network namespace can receive them", () => {
+    expectOne((c) => {
+      c.linux.netDevices = { eth1: {} };
+      c.linux.namespaces.push({ type: "user", path: "/proc/1/ns/user" });
+    }, "linux.netDevices", /joining an existing user namespace/);
+    expectValid((c) => {
+      c.linux.netDevices = { eth1: {} };
+      c.linux.namespaces.find((n: any) => n.type === "network").path = "/run/netns/x";
+    });
+  });
 });
 
 describe("linux.cgroupsPath", () => {

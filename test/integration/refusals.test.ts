@@ -89,9 +89,6 @@ describe("refused by name: not carried out by rt", () => {
     expectRefused((s) => { s.linux.mountLabel = "system_u:object_r:container_file_t:s0"; }, "linux.mountLabel", selinux);
   });
 
-  it("linux.netDevices", () => {
-    expectRefused((s) => { s.linux.netDevices = { dummy0: { name: "eth1" } }; }, "linux.netDevices", `moving network devices into the container: ${TODO}`);
-  });
 
   it("the tmpcopyup mount option", () => {
     expectRefused((s) => { s.mounts.push({ destination: "/etc", type: "tmpfs", source: "tmpfs", options: ["tmpcopyup"] }); }, "mounts[8].options", /tmpcopyup .*not implemented yet/);

@@ -61,7 +61,6 @@ describe("refusals", () => {
       s.hooks = { prestart: [{ path: "/bin/true" }], poststop: [{ path: "/bin/true" }] };
       s.linux.resources = { memory: { swappiness: 0 }, hugepageLimits: [{ pageSize: "2MB", limit: 0 }], network: { classID: 1 }, rdma: { mlx: { hcaHandles: 1 } }, unified: { "memory.max": "1" } };
       s.linux.intelRdt = { closID: "x" };
-      s.linux.netDevices = { eth9: {} };
       s.vm = { hypervisor: { path: "/q" }, kernel: { path: "/k" } };
     });
     expect(got.map((i) => `${i.path}: ${i.message}`)).toEqual([
@@ -73,7 +72,6 @@ describe("refusals", () => {
       "linux.resources.rdma: cgroup resource limits: not implemented yet",
       "linux.resources.unified: cgroup resource limits: not implemented yet",
       "linux.intelRdt: this host has no resctrl filesystem (/sys/fs/resctrl)",
-      "linux.netDevices: moving network devices into the container: not implemented yet",
       "vm: rt runs containers, not virtual machines",
     ]);
   });
