@@ -1,32 +1,19 @@
-// The library API: every rt command is a function here; src/cli only parses
-// arguments and calls these. Errors are RtError with a message naming the field.
-import { host } from "./sys/host.ts";
-import { RtError, describeSysError } from "./errors.ts";
-import { destroyCgroup, signalCgroup } from "./cgroups/manager.ts";
-import { destroyV1DevicesCgroup } from "./cgroups/v1-devices.ts";
+// The library API: every rt command is a method here, a thin facade over one
+// module per operation in src/container/ (create, start, state, kill, delete,
+// run); src/cli only parses arguments and calls these. Errors are RtError
+// with a message naming the field.
+import { RtError } from "./errors.ts";
 import type { State } from "./spec/types.ts";
-import { readProcStat } from "./state/proc.ts";
-import { deriveStatus, toState } from "./state/status.ts";
-import { StateStore, writeFileAtomic, type ContainerRecord } from "./state/store.ts";
-import { validateId } from "./state/id.ts";
-import { parseSignal } from "./signals.ts";
+import { StateStore } from "./state/store.ts";
+import type { OperationContext } from "./container/context.ts";
+import { createContainer, type CreateOptions, type Created } from "./container/create.ts";
+import { startContainer } from "./container/start.ts";
+import { containerState, listContainers } from "./container/state.ts";
+import { killContainer } from "./container/kill.ts";
+import { deleteContainer } from "./container/delete.ts";
+import { runContainer } from "./container/run.ts";
 
-// What only create needs (the validators, the plan builder, the executor
-// driver) is loaded on first create: state, start, kill and delete never pay
-// for it.
-async function createDeps() {
-  const [bundle, cgroups, hierarchy, plan, executor, rootless, v1Devices, deviceControl] = await Promise.all([
-    import("./bundle/load.ts"),
-    import("./cgroups/delegation.ts"),
-    import("./cgroups/hierarchy.ts"),
-    import("./linux/plan.ts"),
-    import("./process/executor.ts"),
-    import("./linux/rootless.ts"),
-    import("./cgroups/v1-devices.ts"),
-    import("./linux/device-control.ts"),
-  ]);
-  return { loadBundle: bundle.loadBundle, createCgroup: cgroups.createCgroupFor, callerIds: rootless.callerIds, resolveCgroupDir: hierarchy.resolveCgroupDir, unifiedMount: hierarchy.unifiedMount, buildPlan: plan.buildPlan, launch: executor.launch, v1Devices, containerDeviceState: deviceControl.containerDeviceState };
-}
+export type { CreateOptions, Created } from "./container/create.ts";
 
 export interface RuntimeOptions {
   /** State root (default /run/rt). */
@@ -35,42 +22,19 @@ export interface RuntimeOptions {
   warn?: (msg: string) => void;
 }
 
-export interface CreateOptions {
-  bundle?: string;
-  pidFile?: string;
-  consoleSocket?: string;
-  preserveFds?: number;
-  noPivot?: boolean;
-  /**
-   * Library use: keep the executor as the container's parent, so that
-   * `Created.exited` (and `wait(id)`) resolve with its exit status when it
-   * ends — no polling. The CLI's create leaves this off and exits at once.
-   */
-  watch?: boolean;
-}
-
-export interface Created {
-  pid: number;
-  /** Resolves when the executor exits; in wait mode with the container's exit status. */
-  exited: Promise<number>;
-}
-
 export class Runtime {
   readonly store: StateStore;
-  private readonly debug?: (msg: string) => void;
-  private readonly warn?: (msg: string) => void;
-
-  constructor(opts: RuntimeOptions = {}) {
-    this.store = new StateStore(opts.root);
-    this.debug = opts.debug;
-    this.warn = opts.warn;
-  }
-
+  private readonly ctx: OperationContext;
   /** Exit promises of containers this Runtime created with `watch`. */
   private readonly watched = new Map<string, Promise<number>>();
 
+  constructor(opts: RuntimeOptions = {}) {
+    this.store = new StateStore(opts.root);
+    this.ctx = { store: this.store, debug: opts.debug, warn: opts.warn };
+  }
+
   async create(id: string, opts: CreateOptions = {}): Promise<Created> {
-    const created = await this.createInMode(id, opts, opts.watch ? "wait" : "detach");
+    const created = await createContainer(this.ctx, id, opts, opts.watch ? "wait" : "detach");
     if (opts.watch) {
       this.watched.set(id, created.exited);
       created.exited.finally(() => this.watched.delete(id)).catch(() => {});
@@ -85,164 +49,25 @@ export class Runtime {
     return p;
   }
 
-  private async createInMode(id: string, opts: CreateOptions, mode: "detach" | "wait", startImmediately = false): Promise<Created> {
-    validateId(id);
-    const { loadBundle, createCgroup, callerIds, resolveCgroupDir, unifiedMount, buildPlan, launch, v1Devices, containerDeviceState } = await createDeps();
-    const bundle = loadBundle(opts.bundle ?? host().cwd());
-    for (const w of bundle.warnings) this.warn?.(w);
-    checkTerminal(bundle.spec.process?.terminal ?? false, opts.consoleSocket);
-    const mount = unifiedMount();
-    // Every container gets device rules (at least the default allow-list):
-    // without a cgroup to hold them, its CAP_MKNOD would reach the host's disks.
-    if (!mount) throw new RtError("linux.resources.devices: no cgroup2 hierarchy is mounted, so the device rules cannot be enforced");
-    const cgroupDir = resolveCgroupDir(bundle.spec.linux?.cgroupsPath, id, mount);
-    // Rootless: no device cgroup. The caller cannot write one (v1) or load a
-    // filter (v2), and needs none: mknod needs CAP_MKNOD in the initial user
-    // namespace, which a rootless container never has; its devices are binds
-    // of nodes the caller may already open.
-    const rootless = callerIds().uid !== 0;
-    const devicesMount = rootless ? null : v1Devices.v1DevicesMount();
-    const devicesV1Dir = devicesMount ? v1Devices.v1DevicesDir(cgroupDir, mount, devicesMount) : "";
-    const listenFds = Number(host().env("LISTEN_FDS") ?? 0) || 0;
-    const extraFds = listenFds + (opts.preserveFds ?? 0);
-    this.store.claim(id);
-    const record: ContainerRecord = {
-      ociVersion: bundle.spec.ociVersion,
-      id,
-      pid: 0,
-      pidStartTime: "",
-      bundle: bundle.dir,
-      rootfs: bundle.rootfs,
-      annotations: bundle.spec.annotations,
-      created: new Date().toISOString(),
-      cgroupDir,
-      cgroupCreated: [],
-      ...(devicesV1Dir ? { devicesV1Dir, devicesV1Created: [] } : {}),
-    };
-    let pid = 0;
-    try {
-      this.store.write(record);
-      // Rootless: only where the cgroup hierarchy is delegated (cgroups/delegation.ts).
-      if (cgroupDir && mount) {
-        const made = createCgroup(cgroupDir, mount, callerIds().uid, this.warn);
-        record.cgroupCreated = made.created;
-        if (made.dir !== cgroupDir) {
-          record.cgroupDir = made.dir;
-          this.store.write(record);
-        }
-      }
-      if (devicesMount) {
-        record.devicesV1Created = v1Devices.createV1DevicesCgroup(devicesV1Dir, devicesMount);
-        v1Devices.applyV1DeviceRules(devicesV1Dir, containerDeviceState(bundle.spec));
-      }
-      const plan = buildPlan({
-        spec: bundle.spec,
-        bundle: bundle.dir,
-        rootfs: bundle.rootfs,
-        cgroupDir: record.cgroupDir,
-        devicesV1Dir: devicesV1Dir || undefined,
-        cgroupIsNew: record.cgroupCreated.includes(cgroupDir),
-        fifoPath: this.store.fifoPath(id),
-        mode,
-        preserveFds: extraFds,
-        listenFds,
-        noPivot: opts.noPivot ?? false,
-        consoleSocket: opts.consoleSocket,
-        startImmediately,
-        warn: this.warn,
-      });
-      const launched = await launch(plan, extraFds, this.debug, mode === "wait");
-      pid = launched.pid;
-      const stat = readProcStat(pid);
-      // `run` lets the program go at once, so it may already be gone: stopped.
-      if (!stat && !startImmediately) throw new RtError(`container init (pid ${pid}) exited during create`);
-      record.pid = pid;
-      record.pidStartTime = stat?.startTime ?? "gone";
-      this.store.write(record);
-      if (opts.pidFile) writeFileAtomic(opts.pidFile, String(pid));
-      return { pid, exited: launched.exited };
-    } catch (e) {
-      this.undoCreate(record, pid);
-      throw e;
-    }
-  }
-
-  /** A failed create leaves nothing behind: no process, no cgroup, no state dir. */
-  private undoCreate(record: ContainerRecord, pid: number): void {
-    if (pid) { try { host().kill(pid, 9); } catch { /* gone */ } }
-    try {
-      if (record.cgroupDir) destroyCgroup(record.cgroupDir, record.cgroupCreated);
-    } catch { /* best effort; the error being reported matters more */ }
-    try {
-      if (record.devicesV1Dir) destroyV1DevicesCgroup(record.devicesV1Dir, record.devicesV1Created ?? []);
-    } catch { /* likewise */ }
-    this.store.remove(record.id);
-  }
-
   /** Lets the created container's process run its program. */
   start(id: string): void {
-    const rec = this.mustRead(id);
-    const status = deriveStatus(this.store, rec);
-    if (status !== "created") throw new RtError(`cannot start container "${id}": it is ${status}, not created`);
-    const fifo = this.store.fifoPath(id);
-    try {
-      // Non-blocking: fails with ENXIO at once if the init no longer holds the fifo.
-      host().writeFifoNonblocking(fifo, "0");
-    } catch (e) {
-      throw new RtError(`cannot start container "${id}": ${describeSysError(e)}`);
-    }
-    try { host().unlink(fifo); } catch { /* the status reads running either way */ }
+    startContainer(this.ctx, id);
   }
 
   state(id: string): State {
-    validateId(id);
-    const rec = this.store.read(id);
-    return toState(rec, id, rec ? deriveStatus(this.store, rec) : "creating");
+    return containerState(this.ctx, id);
   }
 
   list(): State[] {
-    const out: State[] = [];
-    for (const id of this.store.list()) {
-      try { out.push(this.state(id)); } catch { /* removed meanwhile */ }
-    }
-    return out;
+    return listContainers(this.ctx);
   }
 
   kill(id: string, signal: number, all = false): void {
-    const rec = this.mustRead(id);
-    const status = deriveStatus(this.store, rec);
-    if (status !== "created" && status !== "running") {
-      throw new RtError(`cannot kill container "${id}": it is ${status}`);
-    }
-    if (all && rec.cgroupDir) {
-      signalCgroup(rec.cgroupDir, signal);
-      return;
-    }
-    try {
-      host().kill(rec.pid, signal);
-    } catch (e) {
-      throw new RtError(`kill ${rec.pid}: ${describeSysError(e)}`);
-    }
+    killContainer(this.ctx, id, signal, all);
   }
 
   delete(id: string, force = false): void {
-    validateId(id);
-    const rec = this.store.read(id);
-    if (rec === null || rec.pid === 0) {
-      // A create that died half-way: only --force may clear it away.
-      if (!force) throw new RtError(`cannot delete container "${id}": it is creating (use --force)`);
-      this.store.remove(id);
-      return;
-    }
-    const status = deriveStatus(this.store, rec);
-    if (status !== "stopped") {
-      if (!force) throw new RtError(`cannot delete container "${id}": it is ${status}, not stopped (use --force)`);
-      this.killAndWait(rec);
-    }
-    if (rec.cgroupDir) destroyCgroup(rec.cgroupDir, rec.cgroupCreated);
-    // After the unified cgroup: its processes, which are the v1 cgroup's too, are gone.
-    if (rec.devicesV1Dir) destroyV1DevicesCgroup(rec.devicesV1Dir, rec.devicesV1Created ?? []);
-    this.store.remove(id);
+    deleteContainer(this.ctx, id, force);
   }
 
   /** create + start; with detach false, waits for the container and deletes it. Returns the exit status. */
@@ -252,43 +77,6 @@ export class Runtime {
       this.start(id);
       return 0;
     }
-    const created = await this.createInMode(id, opts, "wait", true);
-    const forward = forwardSignals(created.pid);
-    try {
-      return await created.exited;
-    } finally {
-      forward.stop();
-      try { this.delete(id, true); } catch (e) { this.debug?.(`delete after run: ${(e as Error).message}`); }
-    }
+    return runContainer(this.ctx, id, opts);
   }
-
-  private killAndWait(rec: ContainerRecord): void {
-    if (rec.cgroupDir) signalCgroup(rec.cgroupDir, 9);
-    try { host().kill(rec.pid, 9); } catch { /* gone */ }
-    const deadline = Date.now() + 10_000;
-    while (deriveStatus(this.store, rec) !== "stopped" && Date.now() < deadline) host().sleep(2);
-  }
-
-  private mustRead(id: string): ContainerRecord {
-    validateId(id);
-    const rec = this.store.read(id);
-    if (rec === null || rec.pid === 0) throw new RtError(`container "${id}" is still being created`);
-    return rec;
-  }
-}
-
-/** A terminal needs somewhere to send its master, and a console socket needs a terminal (as runc). */
-function checkTerminal(terminal: boolean, consoleSocket: string | undefined): void {
-  if (terminal && !consoleSocket) throw new RtError("process.terminal is true: --console-socket is required to receive the terminal");
-  if (!terminal && consoleSocket) throw new RtError("--console-socket given, but process.terminal is false");
-}
-
-const FORWARDED = ["INT", "TERM", "HUP", "QUIT", "USR1", "USR2", "WINCH"];
-
-/** While `run` waits, signals sent to rt go to the container, as runc does. */
-function forwardSignals(pid: number): { stop(): void } {
-  const stop = host().onSignals(FORWARDED.map((n) => parseSignal(n)), (sig) => {
-    try { host().kill(pid, sig); } catch { /* exited */ }
-  });
-  return { stop };
 }

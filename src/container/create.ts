@@ -1,0 +1,149 @@
+// rt create: validate the bundle, claim the id, make the cgroups, plan the
+// container and have the executor carry the plan out. A failure at any step
+// leaves nothing behind.
+import { host } from "../sys/host.ts";
+import { RtError } from "../errors.ts";
+import { destroyCgroup } from "../cgroups/manager.ts";
+import { destroyV1DevicesCgroup } from "../cgroups/v1-devices.ts";
+import { readProcStat } from "../state/proc.ts";
+import { writeFileAtomic, type ContainerRecord } from "../state/store.ts";
+import { validateId } from "../state/id.ts";
+import type { OperationContext } from "./context.ts";
+
+export interface CreateOptions {
+  bundle?: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  preserveFds?: number;
+  noPivot?: boolean;
+  /**
+   * Library use: keep the executor as the container's parent, so that
+   * `Created.exited` (and `wait(id)`) resolve with its exit status when it
+   * ends — no polling. The CLI's create leaves this off and exits at once.
+   */
+  watch?: boolean;
+}
+
+export interface Created {
+  pid: number;
+  /** Resolves when the executor exits; in wait mode with the container's exit status. */
+  exited: Promise<number>;
+}
+
+// What only create needs (the validators, the plan builder, the executor
+// driver) is loaded on first create: state, start, kill and delete never pay
+// for it.
+async function createDeps() {
+  const [bundle, cgroups, hierarchy, plan, executor, rootless, v1Devices, deviceControl] = await Promise.all([
+    import("../bundle/load.ts"),
+    import("../cgroups/delegation.ts"),
+    import("../cgroups/hierarchy.ts"),
+    import("../linux/plan.ts"),
+    import("../process/executor.ts"),
+    import("../linux/rootless.ts"),
+    import("../cgroups/v1-devices.ts"),
+    import("../linux/device-control.ts"),
+  ]);
+  return { loadBundle: bundle.loadBundle, createCgroup: cgroups.createCgroupFor, callerIds: rootless.callerIds, resolveCgroupDir: hierarchy.resolveCgroupDir, unifiedMount: hierarchy.unifiedMount, buildPlan: plan.buildPlan, launch: executor.launch, v1Devices, containerDeviceState: deviceControl.containerDeviceState };
+}
+
+export async function createContainer(ctx: OperationContext, id: string, opts: CreateOptions, mode: "detach" | "wait", startImmediately = false): Promise<Created> {
+  validateId(id);
+  const { loadBundle, createCgroup, callerIds, resolveCgroupDir, unifiedMount, buildPlan, launch, v1Devices, containerDeviceState } = await createDeps();
+  const bundle = loadBundle(opts.bundle ?? host().cwd());
+  for (const w of bundle.warnings) ctx.warn?.(w);
+  checkTerminal(bundle.spec.process?.terminal ?? false, opts.consoleSocket);
+  const mount = unifiedMount();
+  // Every container gets device rules (at least the default allow-list):
+  // without a cgroup to hold them, its CAP_MKNOD would reach the host's disks.
+  if (!mount) throw new RtError("linux.resources.devices: no cgroup2 hierarchy is mounted, so the device rules cannot be enforced");
+  const cgroupDir = resolveCgroupDir(bundle.spec.linux?.cgroupsPath, id, mount);
+  // Rootless: no device cgroup. The caller cannot write one (v1) or load a
+  // filter (v2), and needs none: mknod needs CAP_MKNOD in the initial user
+  // namespace, which a rootless container never has; its devices are binds
+  // of nodes the caller may already open.
+  const rootless = callerIds().uid !== 0;
+  const devicesMount = rootless ? null : v1Devices.v1DevicesMount();
+  const devicesV1Dir = devicesMount ? v1Devices.v1DevicesDir(cgroupDir, mount, devicesMount) : "";
+  const listenFds = Number(host().env("LISTEN_FDS") ?? 0) || 0;
+  const extraFds = listenFds + (opts.preserveFds ?? 0);
+  ctx.store.claim(id);
+  const record: ContainerRecord = {
+    ociVersion: bundle.spec.ociVersion,
+    id,
+    pid: 0,
+    pidStartTime: "",
+    bundle: bundle.dir,
+    rootfs: bundle.rootfs,
+    annotations: bundle.spec.annotations,
+    created: new Date().toISOString(),
+    cgroupDir,
+    cgroupCreated: [],
+    ...(devicesV1Dir ? { devicesV1Dir, devicesV1Created: [] } : {}),
+  };
+  let pid = 0;
+  try {
+    ctx.store.write(record);
+    // Rootless: only where the cgroup hierarchy is delegated (cgroups/delegation.ts).
+    if (cgroupDir && mount) {
+      const made = createCgroup(cgroupDir, mount, callerIds().uid, ctx.warn);
+      record.cgroupCreated = made.created;
+      if (made.dir !== cgroupDir) {
+        record.cgroupDir = made.dir;
+        ctx.store.write(record);
+      }
+    }
+    if (devicesMount) {
+      record.devicesV1Created = v1Devices.createV1DevicesCgroup(devicesV1Dir, devicesMount);
+      v1Devices.applyV1DeviceRules(devicesV1Dir, containerDeviceState(bundle.spec));
+    }
+    const plan = buildPlan({
+      spec: bundle.spec,
+      bundle: bundle.dir,
+      rootfs: bundle.rootfs,
+      cgroupDir: record.cgroupDir,
+      devicesV1Dir: devicesV1Dir || undefined,
+      cgroupIsNew: record.cgroupCreated.includes(cgroupDir),
+      fifoPath: ctx.store.fifoPath(id),
+      mode,
+      preserveFds: extraFds,
+      listenFds,
+      noPivot: opts.noPivot ?? false,
+      consoleSocket: opts.consoleSocket,
+      startImmediately,
+      warn: ctx.warn,
+    });
+    const launched = await launch(plan, extraFds, ctx.debug, mode === "wait");
+    pid = launched.pid;
+    const stat = readProcStat(pid);
+    // `run` lets the program go at once, so it may already be gone: stopped.
+    if (!stat && !startImmediately) throw new RtError(`container init (pid ${pid}) exited during create`);
+    record.pid = pid;
+    record.pidStartTime = stat?.startTime ?? "gone";
+    ctx.store.write(record);
+    if (opts.pidFile) writeFileAtomic(opts.pidFile, String(pid));
+    return { pid, exited: launched.exited };
+  } catch (e) {
+    undoCreate(ctx, record, pid);
+    throw e;
+  }
+}
+
+/** A failed create leaves nothing behind: no process, no cgroup, no state dir. */
+function undoCreate(ctx: OperationContext, record: ContainerRecord, pid: number): void {
+  if (pid) { try { host().kill(pid, 9); } catch { /* gone */ } }
+  try {
+    if (record.cgroupDir) destroyCgroup(record.cgroupDir, record.cgroupCreated);
+  } catch { /* best effort; the error being reported matters more */ }
+  try {
+    if (record.devicesV1Dir) destroyV1DevicesCgroup(record.devicesV1Dir, record.devicesV1Created ?? []);
+  } catch { /* likewise */ }
+  ctx.store.remove(record.id);
+}
+
+/** A terminal needs somewhere to send its master, and a console socket needs a terminal (as runc). */
+function checkTerminal(terminal: boolean, consoleSocket: string | undefined): void {
+  if (terminal && !consoleSocket) throw new RtError("process.terminal is true: --console-socket is required to receive the terminal");
+  if (!terminal && consoleSocket) throw new RtError("--console-socket given, but process.terminal is false");
+}
+

@@ -1,0 +1,19 @@
+// rt start: lets a created container's init go on to execve its program.
+import { host } from "../sys/host.ts";
+import { RtError, describeSysError } from "../errors.ts";
+import { deriveStatus } from "../state/status.ts";
+import { mustRead, type OperationContext } from "./context.ts";
+
+export function startContainer(ctx: OperationContext, id: string): void {
+  const rec = mustRead(ctx, id);
+  const status = deriveStatus(ctx.store, rec);
+  if (status !== "created") throw new RtError(`cannot start container "${id}": it is ${status}, not created`);
+  const fifo = ctx.store.fifoPath(id);
+  try {
+    // Non-blocking: fails with ENXIO at once if the init no longer holds the fifo.
+    host().writeFifoNonblocking(fifo, "0");
+  } catch (e) {
+    throw new RtError(`cannot start container "${id}": ${describeSysError(e)}`);
+  }
+  try { host().unlink(fifo); } catch { /* the status reads running either way */ }
+}
