@@ -17,6 +17,8 @@ struct exec_state {
   long cgroup_op;
   int fifo_fd;         /* OPEN_FIFO */
   int console_fd;      /* CONSOLE */
+  int seccomp_fd;      /* SECCOMP_LISTENER: the socket to linux.seccomp.listenerPath */
+  pid_t init_host_pid; /* in the init: its pid as the executor sees it (sent on release) */
   const struct op *uid_map, *gid_map, *setgroups;
   long uid_map_op, gid_map_op, setgroups_op;
 };

@@ -110,6 +110,7 @@ export class Runtime {
       if (cgroupDir && mount) record.cgroupCreated = createCgroup(cgroupDir, mount);
       const plan = buildPlan({
         spec: bundle.spec,
+        id,
         bundle: bundle.dir,
         rootfs: bundle.rootfs,
         cgroupDir,

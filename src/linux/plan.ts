@@ -19,6 +19,8 @@ import { userNamespaceOps } from "./userns.ts";
 
 export interface PlanInput {
   spec: Spec;
+  /** The container id (the seccomp listener is told it). */
+  id?: string;
   bundle: string;
   /** Absolute host path of the root filesystem. */
   rootfs: string;
