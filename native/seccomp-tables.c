@@ -6,6 +6,8 @@
  *   native    the native arch token
  *   archs     SCMP_ARCH_* name -> token, for the names seccomp.h defines
  *   flags     the SECCOMP_FILTER_FLAG_* names it can set
+ *   actions   SCMP_ACT_* name -> value (ERRNO and TRACE with data 0)
+ *   cmp       SCMP_CMP_* name -> enum scmp_compare value
  *   syscalls  every syscall name it resolves (seccomp_syscall_resolve_name
  *             != __NR_SCMP_ERROR), sorted as found */
 #include <seccomp.h>
@@ -99,7 +101,14 @@ int main(void) {
 #if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
   printf(",\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"");
 #endif
-  printf("],\"syscalls\":[");
+  printf("],\"actions\":{\"SCMP_ACT_KILL\":%u,\"SCMP_ACT_KILL_PROCESS\":%u,\"SCMP_ACT_KILL_THREAD\":%u,\"SCMP_ACT_TRAP\":%u,"
+         "\"SCMP_ACT_ERRNO\":%u,\"SCMP_ACT_TRACE\":%u,\"SCMP_ACT_ALLOW\":%u,\"SCMP_ACT_LOG\":%u,\"SCMP_ACT_NOTIFY\":%u}",
+         SCMP_ACT_KILL, SCMP_ACT_KILL_PROCESS, SCMP_ACT_KILL_THREAD, SCMP_ACT_TRAP, SCMP_ACT_ERRNO(0), SCMP_ACT_TRACE(0),
+         SCMP_ACT_ALLOW, SCMP_ACT_LOG, SCMP_ACT_NOTIFY);
+  printf(",\"cmp\":{\"SCMP_CMP_NE\":%d,\"SCMP_CMP_LT\":%d,\"SCMP_CMP_LE\":%d,\"SCMP_CMP_EQ\":%d,\"SCMP_CMP_GE\":%d,"
+         "\"SCMP_CMP_GT\":%d,\"SCMP_CMP_MASKED_EQ\":%d}",
+         SCMP_CMP_NE, SCMP_CMP_LT, SCMP_CMP_LE, SCMP_CMP_EQ, SCMP_CMP_GE, SCMP_CMP_GT, SCMP_CMP_MASKED_EQ);
+  printf(",\"syscalls\":[");
   /* libseccomp cannot list its table, but it maps numbers back to names: the
    * native numbers, and the negative pseudo numbers it gives syscalls that
    * exist only on other arches. Every name found must resolve back to its number. */

@@ -20,6 +20,10 @@ export const NATIVE_ARCH = ${t.native};
 export const LIBSECCOMP_ARCHS = ${JSON.stringify(t.archs)};
 /** SECCOMP_FILTER_FLAG_* names that this libseccomp can set. */
 export const LIBSECCOMP_FLAGS = ${JSON.stringify(t.flags)};
+/** SCMP_ACT_* values of seccomp.h (ERRNO and TRACE with data 0): tests compare rt's own table with them. */
+export const LIBSECCOMP_ACTIONS = ${JSON.stringify(t.actions)};
+/** enum scmp_compare of seccomp.h: likewise. */
+export const LIBSECCOMP_CMP = ${JSON.stringify(t.cmp)};
 /** Every syscall name this libseccomp resolves. */
 export const LIBSECCOMP_SYSCALLS = ${JSON.stringify([...t.syscalls].sort())};
 `;
@@ -28,6 +32,8 @@ export declare const LIBSECCOMP_VERSION: string;
 export declare const NATIVE_ARCH: number;
 export declare const LIBSECCOMP_ARCHS: Readonly<Record<string, number>>;
 export declare const LIBSECCOMP_FLAGS: readonly string[];
+export declare const LIBSECCOMP_ACTIONS: Readonly<Record<string, number>>;
+export declare const LIBSECCOMP_CMP: Readonly<Record<string, number>>;
 export declare const LIBSECCOMP_SYSCALLS: readonly string[];
 `;
 
