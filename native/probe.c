@@ -273,10 +273,26 @@ static int raw_syscalls(int argc, char **argv) {
   puts("]");
   return fflush(stdout) == 0 ? 0 : 1;
 }
+
+#if defined(__x86_64__)
+/* `syscall32 NR ARG…`: an i386 syscall (int $0x80) from this x86_64
+ * program, up to five arguments: the filter sees AUDIT_ARCH_I386, so tests
+ * can tell whether linux.seccomp.architectures put that arch in it. */
+static int raw_syscall32(int argc, char **argv) {
+  long nr = strtol(argv[2], NULL, 0), a[5] = {0};
+  for (int i = 3; i < argc && i < 8; i++) a[i - 3] = (long)strtoul(argv[i], NULL, 0);
+  long rc;
+  __asm__ volatile("int $0x80" : "=a"(rc) : "a"(nr), "b"(a[0]), "c"(a[1]), "d"(a[2]), "S"(a[3]), "D"(a[4]) : "memory");
+  /* The raw return: -4095…-1 is an errno. */
+  int err = rc < 0 && rc >= -4095 ? (int)-rc : 0;
+  printf("[{\"nr\":%ld,\"result\":%ld,\"errno\":%d}]\n", nr, err ? -1L : rc, err);
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+#endif
 /* --- end seccomp --- */
 
 static int usage(void) {
-  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | try mkdir|rmdir|stat PATH… | syscall NAME|NR ARG… [-- …]\n", stderr);
+  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | try mkdir|rmdir|stat PATH… | syscall NAME|NR ARG… [-- …] | syscall32 NR ARG…\n", stderr);
   return 2;
 }
 
@@ -325,6 +341,9 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "console-server") && argc == 3) return console_server(argv[2]);
   if (!strcmp(cmd, "try") && argc >= 4) return try_calls(argc, argv); /* seccomp */
   if (!strcmp(cmd, "syscall") && argc >= 3) return raw_syscalls(argc, argv); /* seccomp */
+#if defined(__x86_64__)
+  if (!strcmp(cmd, "syscall32") && argc >= 3 && argc <= 8) return raw_syscall32(argc, argv); /* seccomp */
+#endif
   if (!strcmp(cmd, "signal-exit") && argc == 2) {
     /* Tests send SIGTERM and expect 42: proof the signal was delivered and handled. */
     struct sigaction sa = {.sa_handler = on_term};

@@ -334,8 +334,8 @@ export function semanticIssues(spec: Spec): ValidationIssue[] {
 
 /** Where rt-exec's libseccomp is named in messages. */
 const LIBSECCOMP = `libseccomp ${LIBSECCOMP_VERSION} (which rt-exec is built with)`;
-/** The syscalls by which the init hands the listener its fd: notifying them would wait for an agent that has no fd yet. */
-const SENDS_LISTENER_FD = new Set(["sendmsg", "socketcall"]);
+/** The syscall by which the init hands the listener its fd: notifying it would wait for an agent that has no fd yet. */
+const SENDS_LISTENER_FD = new Set(["sendmsg"]);
 
 /** linux.seccomp: what the kernel or the libseccomp in rt-exec cannot do as asked. */
 function seccompIssues(sc: LinuxSeccomp, add: (p: string, m: string) => void): void {

@@ -113,6 +113,24 @@ describe("linux.seccomp", () => {
     expect(out[1].result).toBe(0); // getppid ran: the init's parent is outside its pid namespace
   });
 
+  it("architectures: an i386 syscall (int $0x80) meets the rule by its i386 number with SCMP_ARCH_X86 listed, and is killed as a bad arch without", () => {
+    // i386 getppid is 64 (x86_64: 110); the probe is an x86_64 program, as rt is.
+    const rule = { names: ["getppid"], action: "SCMP_ACT_ERRNO" as const, errnoRet: EXDEV };
+    const with32 = probe<Call[]>(["syscall32", "64"], withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"], syscalls: [rule] }));
+    expect(with32[0]).toMatchObject({ result: -1, errno: EXDEV });
+    const other = probe<Call[]>(["syscall32", "147", "99999"], withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86"], syscalls: [rule] }));
+    expect(other[0]).toMatchObject({ result: -1, errno: ESRCH }); // getsid: not in the filter, the kernel answers
+    const without = run(["/bin/probe", "syscall32", "64"], withSeccomp({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [rule] }));
+    expect(without.code).toBe(128 + SIGSYS);
+  });
+
+  it("flags TSYNC, LOG and SPEC_ALLOW go to seccomp(2), which takes them: the filter is in force", () => {
+    const [mk] = probe<Call[]>(["try", "mkdir", "/tmp/d"], withSeccomp({
+      ...mkdirErrno(ENOSPC), flags: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"],
+    }));
+    expect(mk).toMatchObject({ result: -1, errno: ENOSPC });
+  });
+
   it("defaultAction SCMP_ACT_ERRNO with defaultErrnoRet: every call outside the allowed ones fails with that errno", () => {
     // What the init (after the filter is loaded) and the static probe need.
     const allowed = [
