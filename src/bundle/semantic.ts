@@ -369,7 +369,7 @@ function seccompIssues(sc: LinuxSeccomp, add: (p: string, m: string) => void): v
     }
     s.args?.forEach((a, k) => {
       const arg = `${rule}.args[${k}]`;
-      if (a.index > 5) add(`${arg}.index`, `a syscall has 6 arguments (index 0 to 5), not ${a.index + 1}`);
+      if (a.index > 5) add(`${arg}.index`, `${a.index} is past a syscall's 6 arguments (index 0 to 5)`);
       for (const f of ["value", "valueTwo"] as const) {
         const v = a[f];
         // JSON numbers are read as doubles: larger ones are no longer the number written.
