@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { LinuxSeccomp, Spec } from "../../src/spec/types.ts";
-import { REPO, cleanupRoot, makeBundle, rt, stateRoot, testSpec, tmpDir, uniqueId, type RtResult } from "../helpers.ts";
+import { REPO, cleanupRoot, createWithOutput, makeBundle, rt, stateOf, stateRoot, testSpec, tmpDir, uniqueId, waitFor, type RtResult } from "../helpers.ts";
 
 const root = stateRoot();
 afterAll(() => cleanupRoot(root));
@@ -175,6 +175,19 @@ describe("linux.seccomp", () => {
     expect(probe<Call[]>(["try", "mkdir", "/tmp/d"], edit)[0]).toMatchObject({ result: -1, errno: EPERM });
   });
 
+  it("rt create, then rt start: the created init waits under the filter, and the program it starts is filtered", async () => {
+    const id = uniqueId("scc");
+    const bundle = makeBundle(testSpec(["/bin/probe", "try", "mkdir", "/tmp/d"], withSeccomp(mkdirErrno(ENOSPC))));
+    const { result, out } = createWithOutput(root, id, bundle);
+    expect(result.code, result.stderr).toBe(0);
+    const pid = stateOf(root, id).pid!;
+    expect(statusField(fs.readFileSync(`/proc/${pid}/status`, "utf8"), "Seccomp")).toBe("2");
+    expect(rt(root, ["start", id]).code).toBe(0);
+    await waitFor(() => stateOf(root, id).status === "stopped", 5000, "the program to end");
+    expect(JSON.parse(fs.readFileSync(out, "utf8"))[0]).toMatchObject({ result: -1, errno: ENOSPC });
+    expect(rt(root, ["delete", id]).code).toBe(0);
+  });
+
   it("refuses what it cannot apply, by field, and leaves nothing behind", () => {
     const cases: [LinuxSeccomp, RegExp][] = [
       [{ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_NOTIFY" }] }, /linux\.seccomp\.listenerPath: required when SCMP_ACT_NOTIFY is used/],
@@ -265,6 +278,22 @@ describe("SCMP_ACT_NOTIFY", () => {
       const r = await runAsync(bundle, uniqueId("scn"));
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)[0]).toMatchObject({ result: -1, errno: EXDEV });
+    } finally {
+      agent.stop();
+    }
+  });
+
+  it("with noNewPrivileges false and a non-root user too: the listener socket outlives the uid switch", async () => {
+    const agent = await startAgent(EXDEV);
+    try {
+      const bundle = makeBundle(testSpec(["/bin/probe", "try", "mkdir", "/tmp/d"], withSeccomp(notifyMkdir(agent.socket), (s) => {
+        s.process!.noNewPrivileges = false;
+        s.process!.user = { uid: 1000, gid: 1000 };
+      })));
+      const r = await runAsync(bundle, uniqueId("scn"));
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)[0]).toMatchObject({ result: -1, errno: EXDEV });
+      expect(JSON.parse(fs.readFileSync(agent.stateFile, "utf8")).fds).toEqual(["seccompFd"]);
     } finally {
       agent.stop();
     }
