@@ -27,8 +27,9 @@ export function ensureLibseccomp() {
     }
     if (present()) return;
   }
-  throw new Error(
-    "build: libseccomp is missing (seccomp.h and the static libseccomp.a): rt-exec links it to apply linux.seccomp. " +
-      (canApt ? "apt-get install libseccomp-dev failed; see its output above." : "Install it (Debian/Ubuntu: apt-get install libseccomp-dev; as root, npm install does this itself), then build again."),
+  console.error(
+    "build: libseccomp is missing (seccomp.h and the static libseccomp.a): rt-exec links it to apply linux.seccomp.\n" +
+      (canApt ? "build: apt-get install libseccomp-dev failed; see its output above." : "build: install it (Debian/Ubuntu: apt-get install libseccomp-dev; as root, npm install does this itself), then build again."),
   );
+  process.exit(1);
 }
