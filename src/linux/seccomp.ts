@@ -149,7 +149,8 @@ export function seccompOps(ctx: PlanContext): SeccompOps {
     return { parent: [], filter };
   }
   // semantic.ts makes sure there is a listenerPath when NOTIFY is used.
-  filter.push({ op: Op.SECCOMP_LOAD, field: `${at}.listenerPath`, args: processStatePieces(ctx) });
+  // A failed send names the listener in its message; a failed load is the filter's.
+  filter.push({ op: Op.SECCOMP_LOAD, field: at, args: processStatePieces(ctx) });
   return { parent: [{ op: Op.SECCOMP_LISTENER, field: `${at}.listenerPath`, args: [sc.listenerPath ?? ""] }], filter };
 }
 
