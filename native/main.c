@@ -22,7 +22,7 @@
 #include "report.h"
 #include "util.h"
 
-struct exec_state S = {.proc_fd = -1, .cgroup_fd = -1, .fifo_fd = -1, .console_fd = -1};
+struct exec_state S = {.proc_fd = -1, .cgroup_fd = -1, .fifo_fd = -1, .console_fd = -1, .seccomp_fd = -1};
 
 static int run_parent_op(const struct op *o, long i) {
   switch (o->code) {
@@ -110,11 +110,17 @@ static void __attribute__((noreturn)) child(const struct plan *p, size_t clone_a
    * of it); WAIT_START lifts this. If the parent is already gone, the read
    * below sees EOF. */
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  char c;
-  ssize_t n;
-  do n = read(release_fd, &c, 1);
-  while (n < 0 && errno == EINTR);
-  if (n != 1) _exit(1); /* the parent gave up on us */
+  /* The release is the init's own pid as the executor sees it (a pid
+   * namespace hides it from getpid): SECCOMP_LOAD sends it to the listener. */
+  pid_t pid;
+  size_t got = 0;
+  while (got < sizeof pid) {
+    ssize_t n = read(release_fd, (char *)&pid + got, sizeof pid - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) _exit(1); /* the parent gave up on us */
+    got += (size_t)n;
+  }
+  S.init_host_pid = pid;
   close_own(&release_fd);
   if (unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0) {
     fail(errno, "unshare CLONE_NEWCGROUP");
@@ -177,6 +183,7 @@ static int parent(pid_t pid, int release_fd, int status_fd) {
   /* Those are the init's now. */
   close_own(&S.fifo_fd);
   close_own(&S.console_fd);
+  close_own(&S.seccomp_fd);
   long bad;
   if (prepare_child(pid, &bad) < 0) {
     kill_and_reap(pid);
@@ -188,7 +195,7 @@ static int parent(pid_t pid, int release_fd, int status_fd) {
     kill_and_reap(pid);
     return 1;
   }
-  if (write(release_fd, "1", 1) != 1) { /* the init died: await_report sees EOF */ }
+  if (write(release_fd, &pid, sizeof pid) != (ssize_t)sizeof pid) { /* the init died: await_report sees EOF */ }
   close_own(&release_fd);
 
   const char *line = await_report(status_fd);
@@ -259,6 +266,7 @@ static int do_clone(const struct plan *p, size_t at) {
     userns_fds_close(0);
     netdev_close();
     sync_fd = status[1];
+    sync_is_pipe = 1;
     child(p, at, release[0], unshare_cgroup);
   }
   close_own(&release[0]);

@@ -24,6 +24,8 @@ struct exec_state {
   int n_cgroup_extra;
   int fifo_fd;         /* OPEN_FIFO */
   int console_fd;      /* CONSOLE */
+  int seccomp_fd;      /* SECCOMP_LISTENER: the socket to linux.seccomp.listenerPath */
+  pid_t init_host_pid; /* in the init: its pid as the executor sees it (sent on release) */
   const struct op *uid_map, *gid_map, *setgroups;
   long uid_map_op, gid_map_op, setgroups_op;
 };

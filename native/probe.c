@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
@@ -297,8 +298,82 @@ static void on_term(int sig) {
   _exit(42);
 }
 
+/* --- seccomp: syscalls tried one after the other, each result printed,
+ * so tests see which calls a filter stopped and with which errno. --- */
+
+/* `try mkdir PATH | rmdir PATH | stat PATH …`: libc calls, as a program makes them. */
+static int try_calls(int argc, char **argv) {
+  putchar('[');
+  for (int i = 2; i < argc; i += 2) {
+    if (i + 1 >= argc) return fputs("probe: try: a call without its path\n", stderr), 2;
+    const char *call = argv[i], *path = argv[i + 1];
+    struct stat st;
+    errno = 0;
+    int rc;
+    if (!strcmp(call, "mkdir")) rc = mkdir(path, 0755);
+    else if (!strcmp(call, "rmdir")) rc = rmdir(path);
+    else if (!strcmp(call, "stat")) rc = stat(path, &st);
+    else return fprintf(stderr, "probe: try: unknown call %s\n", call), 2;
+    printf("%s{\"call\":\"%s\",\"result\":%d,\"errno\":%d}", i > 2 ? "," : "", call, rc, rc < 0 ? errno : 0);
+  }
+  puts("]");
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static const struct {
+  const char *name;
+  long nr;
+} syscall_names[] = {
+    {"getppid", SYS_getppid}, {"getpgid", SYS_getpgid}, {"getsid", SYS_getsid}, {"mkdirat", SYS_mkdirat},
+};
+
+/* `syscall NAME|NR ARG… [-- NAME|NR ARG…]…`: raw syscalls with up to six
+ * arguments (decimal or 0x hex), for argument-comparison filters. */
+static int raw_syscalls(int argc, char **argv) {
+  putchar('[');
+  for (int i = 2, n = 0; i < argc; n++) {
+    long nr = -1;
+    for (size_t k = 0; k < sizeof syscall_names / sizeof *syscall_names; k++)
+      if (!strcmp(argv[i], syscall_names[k].name)) nr = syscall_names[k].nr;
+    if (nr < 0) {
+      char *end;
+      nr = strtol(argv[i], &end, 0);
+      if (*end || nr < 0) return fprintf(stderr, "probe: syscall: unknown syscall %s\n", argv[i]), 2;
+    }
+    unsigned long a[6] = {0};
+    int j = 0;
+    for (i++; i < argc && strcmp(argv[i], "--"); i++) {
+      if (j == 6) return fputs("probe: syscall: more than 6 arguments\n", stderr), 2;
+      a[j++] = strtoul(argv[i], NULL, 0);
+    }
+    if (i < argc) i++; /* the "--" */
+    errno = 0;
+    long rc = syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+    printf("%s{\"nr\":%ld,\"result\":%ld,\"errno\":%d}", n ? "," : "", nr, rc, rc < 0 ? errno : 0);
+  }
+  puts("]");
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+
+#if defined(__x86_64__)
+/* `syscall32 NR ARG…`: an i386 syscall (int $0x80) from this x86_64
+ * program, up to five arguments: the filter sees AUDIT_ARCH_I386, so tests
+ * can tell whether linux.seccomp.architectures put that arch in it. */
+static int raw_syscall32(int argc, char **argv) {
+  long nr = strtol(argv[2], NULL, 0), a[5] = {0};
+  for (int i = 3; i < argc && i < 8; i++) a[i - 3] = (long)strtoul(argv[i], NULL, 0);
+  long rc;
+  __asm__ volatile("int $0x80" : "=a"(rc) : "a"(nr), "b"(a[0]), "c"(a[1]), "d"(a[2]), "S"(a[3]), "D"(a[4]) : "memory");
+  /* The raw return: -4095…-1 is an errno. */
+  int err = rc < 0 && rc >= -4095 ? (int)-rc : 0;
+  printf("[{\"nr\":%ld,\"result\":%ld,\"errno\":%d}]\n", nr, err ? -1L : rc, err);
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+#endif
+/* --- end seccomp --- */
+
 static int usage(void) {
-  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty\n", stderr);
+  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty | try mkdir|rmdir|stat PATH… | syscall NAME|NR ARG… [-- …] | syscall32 NR ARG…\n", stderr);
   return 2;
 }
 
@@ -349,6 +424,11 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (!strcmp(cmd, "console-server") && argc == 3) return console_server(argv[2]);
+  if (!strcmp(cmd, "try") && argc >= 4) return try_calls(argc, argv); /* seccomp */
+  if (!strcmp(cmd, "syscall") && argc >= 3) return raw_syscalls(argc, argv); /* seccomp */
+#if defined(__x86_64__)
+  if (!strcmp(cmd, "syscall32") && argc >= 3 && argc <= 8) return raw_syscall32(argc, argv); /* seccomp */
+#endif
   if (!strcmp(cmd, "signal-exit") && argc == 2) {
     /* Tests send SIGTERM and expect 42: proof the signal was delivered and handled. */
     struct sigaction sa = {.sa_handler = on_term};

@@ -1,6 +1,6 @@
 /* Report lines (PLAN.md "Reports"): to rt on the sync socket, or, in the
- * init, to the executor on the status pipe (a pipe: send() says ENOTSOCK and
- * write() takes over). */
+ * init, to the executor on the status pipe (a pipe: write(), since send()
+ * says ENOTSOCK there). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "report.h"
 
 int sync_fd = -1;
+int sync_is_pipe;
 
 static char msg_buf[2048];
 static int msg_errno;
@@ -18,7 +19,9 @@ static int msg_errno;
 /* MSG_NOSIGNAL: rt may have closed its end (it stops reading after READY,
  * so a late EXIT meets a closed socket); that must be EPIPE, not SIGPIPE. */
 static int send_all(const char *p, size_t len) {
-  int use_write = 0;
+  /* The init knows its channel is a pipe: a seccomp filter loaded by then
+   * may refuse send() with an errno of its own, not ENOTSOCK. */
+  int use_write = sync_is_pipe;
   while (len > 0) {
     ssize_t n = use_write ? write(sync_fd, p, len) : send(sync_fd, p, len, MSG_NOSIGNAL);
     if (n < 0 && errno == ENOTSOCK && !use_write) {

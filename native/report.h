@@ -6,6 +6,8 @@
  * status pipe to the executor, which relays them; -1 once closed (after
  * READY in the init). */
 extern int sync_fd;
+/* Set in the init: sync_fd is the status pipe, written with write(). */
+extern int sync_is_pipe;
 
 /* Sends one line (a '\n' is added). 0, or -1 if rt can no longer be told. */
 int report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

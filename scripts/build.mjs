@@ -1,6 +1,8 @@
 // npm install / npm run build: everything a fresh clone needs, in order.
 //   1. spec-schemas/ → precompiled validators (src/bundle/generated/)
-//   2. native/       → native/build/rt-exec and native/build/probe (system cc)
+//   2. native/       → native/build/rt-exec and native/build/probe (system cc,
+//                      libseccomp: installed first if missing and we are root),
+//                      and what that libseccomp knows (src/bundle/generated/seccomp.js)
 //   3. QuickJS       → build/quickjs (fetched from the npm registry, built here)
 //   4. src/          → dist/rt: the CLI bundled to ES modules (an entry and
 //                      the chunks it imports), compiled to QuickJS bytecode
@@ -11,6 +13,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureLibseccomp } from "./libseccomp.mjs";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: repo, stdio: "inherit" });
@@ -28,7 +31,9 @@ export function bunPath() {
 }
 
 run(process.execPath, ["scripts/compile-schemas.mjs"]);
+ensureLibseccomp();
 run("make", ["-s", "-C", "native"]);
+run(process.execPath, ["scripts/seccomp-tables.mjs"]);
 run(process.execPath, ["scripts/quickjs.mjs"]);
 mkdirSync(join(repo, "dist"), { recursive: true });
 // The CLI as ES modules for QuickJS: the entry build/rt-bundle/rt.js and the

@@ -11,8 +11,10 @@ import { RLIMITS } from "../linux/constants.ts";
 import { LINUX_CAPABILITIES } from "../linux/capability-names.ts";
 import { parseIdList } from "../linux/process-attrs.ts";
 import { deviceRuleIssues } from "../linux/device-control.ts";
+import { LIBSECCOMP_ARCHS, LIBSECCOMP_FLAGS, LIBSECCOMP_VERSION } from "./generated/seccomp.js";
 import * as path from "../sys/path.ts";
-import type { Hook, LinuxNamespace, NamespaceType, Spec } from "../spec/types.ts";
+import { utf8Encode } from "../sys/utf8.ts";
+import type { Hook, LinuxNamespace, LinuxSeccomp, NamespaceType, Spec } from "../spec/types.ts";
 
 export interface ValidationIssue {
   /** Where: a JSON path in dotted/bracket form, e.g. `process.rlimits[1].type`; "" for the document itself. */
@@ -397,18 +399,9 @@ export function semanticIssues(spec: Spec): ValidationIssue[] {
     add("linux.rootfsPropagation", `must be one of ${ROOTFS_PROPAGATIONS.map(show).join(", ")} (got ${show(linux.rootfsPropagation)})`);
   }
 
-  // linux.seccomp: errno values only with actions that return one.
+  // linux.seccomp
   const sc = linux.seccomp;
-  if (sc) {
-    if (sc.defaultErrnoRet !== undefined && !ERRNO_ACTIONS.has(sc.defaultAction)) {
-      add("linux.seccomp.defaultErrnoRet", `only SCMP_ACT_ERRNO and SCMP_ACT_TRACE return an errno, not ${sc.defaultAction}`);
-    }
-    sc.syscalls?.forEach((s, i) => {
-      if (s.errnoRet !== undefined && !ERRNO_ACTIONS.has(s.action)) {
-        add(`linux.seccomp.syscalls[${i}].errnoRet`, `only SCMP_ACT_ERRNO and SCMP_ACT_TRACE return an errno, not ${s.action}`);
-      }
-    });
-  }
+  if (sc) seccompIssues(sc, add);
 
   // linux.sysctl: namespaced settings need their namespace, or they would change the host's.
   for (const key of Object.keys(linux.sysctl ?? {})) {
@@ -444,6 +437,59 @@ export function semanticIssues(spec: Spec): ValidationIssue[] {
   }
 
   return out;
+}
+
+/** Where rt-exec's libseccomp is named in messages. */
+const LIBSECCOMP = `libseccomp ${LIBSECCOMP_VERSION} (which rt-exec is built with)`;
+/** The syscall by which the init hands the listener its fd: notifying it would wait for an agent that has no fd yet. */
+const SENDS_LISTENER_FD = new Set(["sendmsg"]);
+
+/** linux.seccomp: what the kernel or the libseccomp in rt-exec cannot do as asked. */
+function seccompIssues(sc: LinuxSeccomp, add: (p: string, m: string) => void): void {
+  const at = "linux.seccomp";
+  const errnoRet = (p: string, action: string, v: number | undefined) => {
+    if (v === undefined) return;
+    if (!ERRNO_ACTIONS.has(action)) add(p, `only SCMP_ACT_ERRNO and SCMP_ACT_TRACE return an errno, not ${action}`);
+    // The kernel caps an ERRNO action's errno at MAX_ERRNO; TRACE's value has 16 bits.
+    else if (action === "SCMP_ACT_ERRNO" && v > 4095) add(p, `${v} is not an errno the kernel can return (at most 4095)`);
+    else if (v > 0xffff) add(p, `${v} does not fit the 16 bits of SECCOMP_RET_DATA`);
+  };
+  errnoRet(`${at}.defaultErrnoRet`, sc.defaultAction, sc.defaultErrnoRet);
+  if (sc.defaultAction === "SCMP_ACT_NOTIFY") {
+    add(`${at}.defaultAction`, "SCMP_ACT_NOTIFY cannot be the default action: the init's own syscalls, the one that hands the listener its fd among them, would wait for an agent that has no fd yet");
+  }
+  sc.architectures?.forEach((a, i) => {
+    if (!hasOwn(LIBSECCOMP_ARCHS, a)) add(`${at}.architectures[${i}]`, `${LIBSECCOMP} does not know ${a}`);
+  });
+  sc.flags?.forEach((f, i) => {
+    if (!LIBSECCOMP_FLAGS.includes(f)) add(`${at}.flags[${i}]`, `${LIBSECCOMP} cannot set ${f}`);
+  });
+  let notifyAt: string | undefined;
+  sc.syscalls?.forEach((s, i) => {
+    const rule = `${at}.syscalls[${i}]`;
+    errnoRet(`${rule}.errnoRet`, s.action, s.errnoRet);
+    if (s.action === "SCMP_ACT_NOTIFY") {
+      notifyAt ??= rule;
+      s.names.forEach((n, j) => {
+        if (SENDS_LISTENER_FD.has(n)) add(`${rule}.names[${j}]`, `SCMP_ACT_NOTIFY cannot apply to ${n}: the init sends the listener its fd with it, after the filter is loaded`);
+      });
+    }
+    s.args?.forEach((a, k) => {
+      const arg = `${rule}.args[${k}]`;
+      if (a.index > 5) add(`${arg}.index`, `${a.index} is past a syscall's 6 arguments (index 0 to 5)`);
+      for (const f of ["value", "valueTwo"] as const) {
+        const v = a[f];
+        // JSON numbers are read as doubles: larger ones are no longer the number written.
+        if (v !== undefined && !Number.isSafeInteger(v)) add(`${arg}.${f}`, `${v} is above 2^53-1, which rt cannot read exactly`);
+      }
+    });
+  });
+  if (notifyAt && sc.listenerPath === undefined) add(`${at}.listenerPath`, `required when SCMP_ACT_NOTIFY is used (${notifyAt}): the agent receives the notify fd there`);
+  if (notifyAt && sc.listenerPath !== undefined) {
+    if (sc.listenerPath === "") add(`${at}.listenerPath`, "must not be empty");
+    // sockaddr_un's sun_path: 108 bytes, the terminating NUL included.
+    else if (utf8Encode(sc.listenerPath).length > 107) add(`${at}.listenerPath`, "is longer than the 107 bytes a unix socket address holds");
+  }
 }
 
 /** What the spec says to log but not refuse, for a config.json that has passed the schema and semanticIssues. */

@@ -63,7 +63,6 @@ const ID_MAPPED = (v: unknown) => Array.isArray(v) && v.some((o) => o === "idmap
 
 export const REFUSALS: readonly Refusal[] = [
   // Other branches implement these; each line goes when its branch is merged.
-  { path: "linux.seccomp", reason: TODO }, // seccomp
 
   // Not on any branch yet.
   { path: "hooks.prestart", reason: TODO },

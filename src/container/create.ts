@@ -99,6 +99,7 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
     }
     const plan = buildPlan({
       spec: bundle.spec,
+      id,
       bundle: bundle.dir,
       rootfs: bundle.rootfs,
       cgroupDir: record.cgroupDir,

@@ -20,6 +20,8 @@ import { netDeviceOps } from "./netdevices.ts";
 
 export interface PlanInput {
   spec: Spec;
+  /** The container id (the seccomp listener is told it). */
+  id?: string;
   bundle: string;
   /** Absolute host path of the root filesystem. */
   rootfs: string;

@@ -28,37 +28,52 @@ export interface PlanOp {
 export type Plan = PlanOp[];
 
 
-function argBytes(a: string | number | bigint | Uint8Array): Uint8Array {
+/** An arg as it goes on the wire: bytes, or a string that is all ASCII (its chars are its bytes). */
+function wireArg(a: string | number | bigint | Uint8Array): Uint8Array | string {
   if (a instanceof Uint8Array) return a;
-  return utf8Encode(typeof a === "string" ? a : String(a));
+  const s = typeof a === "string" ? a : String(a);
+  return /^[\x00-\x7f]*$/.test(s) ? s : utf8Encode(s);
 }
 
-/** Serialises ops (END appended) into one buffer. */
+/**
+ * Serialises ops (END appended) into one buffer, sized first and written in
+ * place: a seccomp profile brings hundreds of ops, and under QuickJS a small
+ * array per number and per string would cost milliseconds.
+ */
 export function encodePlan(plan: Plan): Uint8Array {
-  const parts: Uint8Array[] = [utf8Encode(PLAN_MAGIC)];
+  const ops = [...plan, { op: Op.END, args: [], field: "" }];
   let total = PLAN_MAGIC.length;
-  const u32 = (n: number) => {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, n, true);
-    parts.push(b);
-    total += 4;
-  };
-  for (const { op, args } of [...plan, { op: Op.END, args: [], field: "" }]) {
-    u32(op);
-    u32(args.length);
-    for (const a of args) {
-      const b = argBytes(a);
-      u32(b.length);
-      parts.push(b);
-      total += b.length;
-    }
-  }
+  const args = ops.map((o) => {
+    total += 8;
+    return o.args.map((a) => {
+      const w = wireArg(a);
+      total += 4 + w.length;
+      return w;
+    });
+  });
   const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
   let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
+  const ascii = (s: string) => {
+    for (let i = 0; i < s.length; i++) out[off++] = s.charCodeAt(i);
+  };
+  const u32 = (n: number) => {
+    view.setUint32(off, n, true);
+    off += 4;
+  };
+  ascii(PLAN_MAGIC);
+  ops.forEach((o, i) => {
+    u32(o.op);
+    u32(args[i].length);
+    for (const w of args[i]) {
+      u32(w.length);
+      if (typeof w === "string") ascii(w);
+      else {
+        out.set(w, off);
+        off += w.length;
+      }
+    }
+  });
   return out;
 }
 

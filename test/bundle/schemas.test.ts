@@ -208,7 +208,7 @@ function fullLinuxConfig(): any {
         defaultAction: "SCMP_ACT_ERRNO",
         defaultErrnoRet: 1,
         architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"],
-        flags: ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
+        flags: ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"],
         listenerPath: "/run/seccomp-agent.sock",
         listenerMetadata: "opaque",
         syscalls: [

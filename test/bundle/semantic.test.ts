@@ -370,6 +370,31 @@ describe("linux.seccomp", () => {
     expectOne((c) => (c.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW", defaultErrnoRet: 1 }), "linux.seccomp.defaultErrnoRet", /not SCMP_ACT_ALLOW/);
     expectValid((c) => (c.linux.seccomp = { defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 1 }));
   });
+  const allow = (more: object) => (c: any) => (c.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW", ...more });
+  it("errnoRet must be an errno the kernel can return (ERRNO), or fit 16 bits (TRACE)", () => {
+    expectOne(allow({ syscalls: [{ names: ["x"], action: "SCMP_ACT_ERRNO", errnoRet: 4096 }] }), "linux.seccomp.syscalls[0].errnoRet", /at most 4095/);
+    expectOne((c) => (c.linux.seccomp = { defaultAction: "SCMP_ACT_TRACE", defaultErrnoRet: 65536 }), "linux.seccomp.defaultErrnoRet", /16 bits/);
+    expectValid(allow({ syscalls: [{ names: ["x"], action: "SCMP_ACT_ERRNO", errnoRet: 4095 }, { names: ["y"], action: "SCMP_ACT_TRACE", errnoRet: 65535 }] }));
+  });
+  it("architectures and flags this libseccomp does not know are refused by name", () => {
+    expectOne(allow({ architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_LOONGARCH64"] }), "linux.seccomp.architectures[1]", /libseccomp 2\.5\.\d+ \(which rt-exec is built with\) does not know SCMP_ARCH_LOONGARCH64/);
+    expectOne(allow({ flags: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"] }), "linux.seccomp.flags[1]", /cannot set SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV/);
+    expectValid(allow({ architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_AARCH64"], flags: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"] }));
+  });
+  it("SCMP_ACT_NOTIFY needs a listenerPath, cannot be the default action, and cannot apply to sendmsg", () => {
+    expectOne(allow({ syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ALLOW" }, { names: ["mkdir"], action: "SCMP_ACT_NOTIFY" }] }), "linux.seccomp.listenerPath", /required when SCMP_ACT_NOTIFY is used \(linux\.seccomp\.syscalls\[1\]\)/);
+    expectOne((c) => (c.linux.seccomp = { defaultAction: "SCMP_ACT_NOTIFY", listenerPath: "/s" }), "linux.seccomp.defaultAction", /cannot be the default action/);
+    expectOne(allow({ listenerPath: "/s", syscalls: [{ names: ["mkdir", "sendmsg"], action: "SCMP_ACT_NOTIFY" }] }), "linux.seccomp.syscalls[0].names[1]", /the init sends the listener its fd with it/);
+    expectOne(allow({ listenerPath: "/" + "x".repeat(107), syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_NOTIFY" }] }), "linux.seccomp.listenerPath", /107 bytes/);
+    expectValid(allow({ listenerPath: "/run/agent.sock", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_NOTIFY" }] }));
+    // Without NOTIFY a listenerPath is ignored, as the spec says.
+    expectValid(allow({ listenerPath: "" }));
+  });
+  it("argument comparisons: index 0 to 5, values rt can read exactly", () => {
+    expectOne(allow({ syscalls: [{ names: ["x"], action: "SCMP_ACT_ERRNO", args: [{ index: 6, value: 1, op: "SCMP_CMP_EQ" }] }] }), "linux.seccomp.syscalls[0].args[0].index", /index 0 to 5/);
+    expectOne(allow({ syscalls: [{ names: ["x"], action: "SCMP_ACT_ERRNO", args: [{ index: 0, value: 1, valueTwo: 2 ** 60, op: "SCMP_CMP_MASKED_EQ" }] }] }), "linux.seccomp.syscalls[0].args[0].valueTwo", /above 2\^53-1/);
+    expectValid(allow({ syscalls: [{ names: ["x"], action: "SCMP_ACT_ERRNO", args: [{ index: 5, value: 2 ** 53 - 1, op: "SCMP_CMP_LE" }] }] }));
+  });
 });
 
 describe("linux.sysctl", () => {

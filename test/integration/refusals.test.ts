@@ -109,11 +109,3 @@ describe("refused by name: not carried out by rt", () => {
     expectRefused((s) => { s.vm = { hypervisor: { path: "/usr/bin/qemu" }, kernel: { path: "/vmlinuz" } }; }, "vm", "rt runs containers, not virtual machines");
   });
 });
-
-// Each of these goes, with its line in src/bundle/unsupported.ts's table, when
-// the branch that implements the field is merged.
-describe("refused by name until their branch is merged", () => {
-  it("linux.seccomp (seccomp branch)", () => {
-    expectRefused((s) => { s.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO", errnoRet: 1 }] }; }, "linux.seccomp", TODO);
-  });
-});
