@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeIfChanged } from "./write-if-changed.mjs";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 const schemaDir = join(repo, "spec-schemas");
@@ -104,13 +105,6 @@ declare const validate: SchemaValidator;
 export { validate };
 export default validate;
 `;
-
-function writeIfChanged(file, text) {
-  if (existsSync(file) && readFileSync(file, "utf8") === text) return;
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
 
 mkdirSync(outDir, { recursive: true });
 for (const [name, file] of Object.entries(TARGETS)) {

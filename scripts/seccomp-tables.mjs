@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeIfChanged } from "./write-if-changed.mjs";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outDir = join(repo, "src/bundle/generated");
@@ -36,13 +37,6 @@ export declare const LIBSECCOMP_ACTIONS: Readonly<Record<string, number>>;
 export declare const LIBSECCOMP_CMP: Readonly<Record<string, number>>;
 export declare const LIBSECCOMP_SYSCALLS: readonly string[];
 `;
-
-function writeIfChanged(file, text) {
-  if (existsSync(file) && readFileSync(file, "utf8") === text) return;
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
 
 mkdirSync(outDir, { recursive: true });
 writeIfChanged(join(outDir, "seccomp.js"), js);

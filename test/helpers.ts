@@ -120,3 +120,15 @@ export function createWithOutput(root: string, id: string, bundle: string, extra
   const r = rtDetached(root, ["create", "--bundle", bundle, ...extra, id]);
   return { result: r, out: r.out };
 }
+
+/** Processes in any cgroup whose path holds rt-<id> (a container's default cgroup name). */
+export function processesInCgroupsNamed(id: string): number[] {
+  const pids: number[] = [];
+  for (const p of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${p}/cgroup`, "utf8").includes(`rt-${id}`)) pids.push(Number(p));
+    } catch { /* exited */ }
+  }
+  return pids;
+}

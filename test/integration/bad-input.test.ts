@@ -3,21 +3,10 @@
 import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cleanupRoot, makeBundle, rt, rtDetached, stateRoot, testSpec, tmpDir, uniqueId, unifiedMount } from "../helpers.ts";
+import { cleanupRoot, makeBundle, rt, rtDetached, processesInCgroupsNamed, stateRoot, testSpec, tmpDir, uniqueId, unifiedMount } from "../helpers.ts";
 
 const root = stateRoot();
 afterAll(() => cleanupRoot(root));
-
-function processesInCgroupsNamed(id: string): number[] {
-  const pids: number[] = [];
-  for (const p of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      if (fs.readFileSync(`/proc/${p}/cgroup`, "utf8").includes(`rt-${id}`)) pids.push(Number(p));
-    } catch { /* exited */ }
-  }
-  return pids;
-}
 
 function expectFailureLeavesNothing(args: string[], id: string, message: string | RegExp, env?: NodeJS.ProcessEnv) {
   // Output to files: if create wrongly succeeded, its container would hold a pipe open.

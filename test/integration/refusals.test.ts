@@ -8,21 +8,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Spec } from "../../src/spec/types.ts";
 import { hostFacts } from "../../src/bundle/unsupported.ts";
-import { cleanupRoot, makeBundle, rt, rtDetached, stateRoot, testSpec, uniqueId, unifiedMount } from "../helpers.ts";
+import { cleanupRoot, makeBundle, rt, rtDetached, processesInCgroupsNamed, stateRoot, testSpec, uniqueId, unifiedMount } from "../helpers.ts";
 
 const root = stateRoot();
 afterAll(() => cleanupRoot(root));
-
-function processesInCgroupsNamed(id: string): number[] {
-  const pids: number[] = [];
-  for (const p of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      if (fs.readFileSync(`/proc/${p}/cgroup`, "utf8").includes(`rt-${id}`)) pids.push(Number(p));
-    } catch { /* exited */ }
-  }
-  return pids;
-}
 
 /** create and validate of a config edited by `edit` both fail with 1 and `config.json: <field>: <reason>`; create leaves nothing. */
 function expectRefused(edit: (s: any) => void, field: string, reason: string | RegExp) {
