@@ -11,7 +11,7 @@
 // lets an up-to-date tree return without even importing Ajv, and files are
 // only rewritten when their content changes.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeIfChanged } from "./write-if-changed.mjs";

@@ -3,7 +3,7 @@
 // about and skips the others, as runc does), the SCMP_ARCH_* tokens its
 // seccomp.h defines and the filter flags it can set (rt refuses the others).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeIfChanged } from "./write-if-changed.mjs";
