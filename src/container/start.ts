@@ -4,7 +4,8 @@ import { RtError, describeSysError } from "../errors.ts";
 import { deriveStatus } from "../state/status.ts";
 import { mustRead, type OperationContext } from "./context.ts";
 
-export function startContainer(ctx: OperationContext, id: string): void {
+/** Synchronous unless the container has startContainer or poststart hooks (then their module is loaded). */
+export function startContainer(ctx: OperationContext, id: string): void | Promise<void> {
   const rec = mustRead(ctx, id);
   const status = deriveStatus(ctx.store, rec);
   if (status !== "created") throw new RtError(`cannot start container "${id}": it is ${status}, not created`);
@@ -16,4 +17,6 @@ export function startContainer(ctx: OperationContext, id: string): void {
     throw new RtError(`cannot start container "${id}": ${describeSysError(e)}`);
   }
   try { host().unlink(fifo); } catch { /* the status reads running either way */ }
+  const hooks = (rec.config as { hooks?: { startContainer?: unknown[]; poststart?: unknown[] } } | undefined)?.hooks;
+  if (hooks?.startContainer?.length || hooks?.poststart?.length) return import("../hooks/lifecycle.ts").then((l) => l.afterStart(ctx, rec));
 }
