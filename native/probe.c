@@ -300,7 +300,8 @@ static void on_term(int sig) {
 /* hooks: `probe hook OUT TAG [PATH…]` appends one JSON line to OUT with what a
  * hook sees: its argv, env and stdin (the state), its own namespaces, those
  * and the root of the init whose pid the state names (through this /proc),
- * and whether each PATH exists from where it runs. */
+ * and whether each PATH exists from where it runs and in the init's root
+ * (/proc/<pid>/root/PATH: before pivot_root that is still the runtime's tree). */
 static void ns_links(const char *proc_dir) {
   static const char *const kinds[] = {"mnt", "net", "pid", "uts", "ipc"};
   char path[128], link[128];
@@ -344,6 +345,12 @@ static int probe_hook(int argc, char **argv) {
   ns_links(dir);
   printf(",\"exists\":[");
   for (int i = 4; i < argc; i++) printf("%s%s", i > 4 ? "," : "", access(argv[i], F_OK) == 0 ? "true" : "false");
+  printf("],\"inInit\":[");
+  for (int i = 4; i < argc; i++) {
+    char in_init[4096];
+    snprintf(in_init, sizeof in_init, "%s/root%s", dir, argv[i]);
+    printf("%s%s", i > 4 ? "," : "", access(in_init, F_OK) == 0 ? "true" : "false");
+  }
   printf("]}\n");
   return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -59,11 +59,17 @@ export function createHooks(spec: Spec, rec: ContainerRecord, stateDir: string, 
   };
 }
 
-/** `rt start`, after the init was let go: startContainer's outcome (from the init), then poststart. */
-export async function afterStart(ctx: OperationContext, rec: ContainerRecord): Promise<void> {
+/**
+ * `rt start` of a container with hooks: releases the init (`release`), takes
+ * the outcome of its startContainer hooks from the hook fifo, then runs
+ * poststart. The fifo is opened before the release: the init's "OK" must find
+ * a reader still there when it closes its end.
+ */
+export async function startWithHooks(ctx: OperationContext, rec: ContainerRecord, release: () => void): Promise<void> {
   const cfg = rec.config as HookConfig;
+  if (!cfg.hookFifo) release();
   try {
-    if (cfg.hookFifo) startContainerOutcome(cfg);
+    if (cfg.hookFifo) startContainerOutcome(cfg, release);
     runHooks("poststart", cfg.hooks.poststart, state(rec, "running"), "fail");
   } catch (e) {
     if (!(e instanceof HookError)) throw e;
@@ -74,9 +80,9 @@ export async function afterStart(ctx: OperationContext, rec: ContainerRecord): P
 }
 
 /** The init's HOOK_FIFO line: OK, or the failing op and why. */
-function startContainerOutcome(cfg: HookConfig): void {
+function startContainerOutcome(cfg: HookConfig, release: () => void): void {
   const fifo = cfg.hookFifo!;
-  const text = readOutcome(fifo);
+  const text = readOutcome(fifo, release);
   const line = text.split("\n")[0];
   if (line === "OK") return;
   const m = /^ERROR (\d+) (.*)$/s.exec(line);
@@ -89,9 +95,9 @@ function startContainerOutcome(cfg: HookConfig): void {
   throw new HookError("hooks.startContainer: the container init exited before its startContainer hooks finished");
 }
 
-function readOutcome(fifo: string): string {
+function readOutcome(fifo: string, release: () => void): string {
   try {
-    return host().readFifo(fifo);
+    return host().readFifo(fifo, release);
   } finally {
     try { host().unlink(fifo); } catch { /* the status reads the same either way */ }
   }

@@ -41,11 +41,12 @@ export const nodeHost: Host = {
   sleep: (ms) => void Atomics.wait(sleepCell, 0, 0, ms),
   launch,
   runProgram,
-  readFifo(path) {
+  readFifo(path, opened) {
     const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     let text = "";
     const buf = Buffer.alloc(4096);
     try {
+      opened?.();
       for (;;) {
         let n: number;
         try {

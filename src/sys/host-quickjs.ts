@@ -145,10 +145,11 @@ export const quickjsHost: Host = {
     const [status, timedOut] = sys.run(o.path, o.argv, o.env, o.stdin, o.timeoutMs);
     return { status: timedOut ? 128 + 9 : shellStatus(status), timedOut };
   },
-  readFifo(path) {
+  readFifo(path, opened) {
     const fd = sys.open(path, sys.O_RDONLY | sys.O_NONBLOCK);
     let text = "";
     try {
+      opened?.();
       for (;;) {
         let chunk: Uint8Array;
         try {

@@ -92,9 +92,11 @@ export interface Host {
   runProgram(o: RunOptions): RunResult;
   /**
    * Reads a fifo until every writer has closed it (the init's HOOK_FIFO):
-   * opened without blocking, so a fifo nobody holds reads as "" at once.
+   * opened without blocking (a fifo nobody holds reads as "" at once), then
+   * `opened()` is called (what makes the writer write), then read. Data
+   * written before the open would be lost once its writer closes.
    */
-  readFifo(path: string): string;
+  readFifo(path: string, opened?: () => void): string;
   /** Calls handler(signal number) for each of these signals until the returned stop(). */
   onSignals(signals: number[], handler: (signal: number) => void): () => void;
 
