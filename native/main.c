@@ -119,7 +119,11 @@ static void __attribute__((noreturn)) child(const struct plan *p, size_t clone_a
   do n = read(release_fd, &c, 1);
   while (n < 0 && errno == EINTR);
   if (n != 1) _exit(1); /* the parent gave up on us */
-  S.release_fd = release_fd; /* HOOK_PAUSE waits on it; gone at execve (O_CLOEXEC) */
+  /* HOOK_PAUSE waits on it for rt's go-ahead (and closes it then); without
+   * one, the init holds no pipe to the executor. */
+  for (size_t i = clone_at + 1; i < p->n && S.release_fd < 0; i++)
+    if (p->ops[i].code == OP_HOOK_PAUSE) S.release_fd = release_fd;
+  if (S.release_fd < 0) close_own(&release_fd);
   if (unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0) {
     fail(errno, "unshare CLONE_NEWCGROUP");
     report_error((long)clone_at, fail_errno(), fail_message());

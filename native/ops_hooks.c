@@ -54,6 +54,7 @@ int op_hook_pid(const struct op *o) {
 int op_hook_pause(const struct op *o) {
   /* Through the parent (sync_fd is the status pipe in the init), which waits
    * for rt's answer and writes it to the release pipe. */
+  if (S.release_fd < 0) return fail(EINVAL, "HOOK_PAUSE: one per plan");
   if (report("HOOKS %s", o->argv[0]) < 0) _exit(1);
   char c;
   ssize_t n;
@@ -61,6 +62,7 @@ int op_hook_pause(const struct op *o) {
   while (n < 0 && errno == EINTR);
   /* rt refused (a hook failed) or is gone: the parent kills us anyway. */
   if (n != 1 || c != '1') _exit(1);
+  close_own(&S.release_fd); /* nothing of the executor stays with the init */
   return 0;
 }
 
