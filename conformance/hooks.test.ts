@@ -124,6 +124,39 @@ describe("config.md: hooks at their moments and in their namespaces", () => {
   });
 });
 
+describe("rt run: create and start in one", () => {
+  it("runs every kind of hook in order: startContainer in the container before the program, poststart after it, poststop at the delete that ends run", () => {
+    const { bundle, log, out } = hookBundle((log) => ({
+      createRuntime: [hook(log, "createRuntime")],
+      createContainer: [hook(log, "createContainer")],
+      startContainer: [{ path: "/bin/probe", args: ["probe-hook", "hook", "/out/log", "startContainer", "/out/program"], env: ["HOOK=startContainer"] }],
+      poststart: [hook(log, "poststart")],
+      poststop: [hook(log, "poststop")],
+    }), ["/bin/probe", "write", "/out/program", "ran"]);
+    const id = uniqueId("hooks");
+    const r = rt(root, ["run", "--bundle", bundle, id]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(tags(log)).toEqual(["createRuntime", "createContainer", "startContainer", "poststart", "poststop"]);
+    expect(byTag(log, "startContainer").exists).toEqual([false]);
+    expect(fs.readFileSync(path.join(out, "program"), "utf8")).toBe("ran");
+    expectNothingLeft(id);
+  });
+
+  it("a failing startContainer hook fails run naming it; the program never runs, nothing is left, poststop runs", () => {
+    const { bundle, log, out } = hookBundle((log) => ({
+      startContainer: [{ path: "/bin/probe", args: ["probe", "exit", "4"] }],
+      poststop: [hook(log, "poststop")],
+    }), ["/bin/probe", "write", "/out/program", "ran"]);
+    const id = uniqueId("hooks");
+    const r = rt(root, ["run", "--bundle", bundle, id]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("rt: hooks.startContainer[0] (/bin/probe): exited with status 4");
+    expect(fs.existsSync(path.join(out, "program"))).toBe(false);
+    expect(tags(log)).toEqual(["poststop"]);
+    expectNothingLeft(id);
+  });
+});
+
 describe("config.md: the state on stdin, args, env, order", () => {
   it("each hook gets the state of the container on stdin, with the status of its moment, and its args and env", () => {
     const { bundle, log } = hookBundle((log) => ({
