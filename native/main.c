@@ -22,7 +22,7 @@
 #include "report.h"
 #include "util.h"
 
-struct exec_state S = {.proc_fd = -1, .cgroup_fd = -1, .fifo_fd = -1, .console_fd = -1, .seccomp_fd = -1};
+struct exec_state S = {.proc_fd = -1, .cgroup_fd = -1, .fifo_fd = -1, .console_fd = -1, .seccomp_fd = -1, .hook_fifo_fd = -1, .release_fd = -1};
 
 static int run_parent_op(const struct op *o, long i) {
   switch (o->code) {
@@ -49,11 +49,12 @@ static int run_parent_op(const struct op *o, long i) {
   case OP_USERNS_FD: return op_userns_fd(o);
   case OP_IDMAP_TREE: return op_idmap_tree(o);
   case OP_NETDEV: return op_netdev(o, i);
+  case OP_HOOK_FIFO: return op_hook_fifo(o);
   default: return fail(EINVAL, "%s cannot run in the executor", op_name(o->code));
   }
 }
 
-static int run_child_op(const struct op *o) {
+static int run_child_op(const struct op *o, long i) {
   switch (o->code) {
   case OP_SETHOSTNAME: return op_sethostname(o);
   case OP_SETDOMAINNAME: return op_setdomainname(o);
@@ -97,6 +98,9 @@ static int run_child_op(const struct op *o) {
   case OP_MEMPOLICY: return op_mempolicy(o);
   case OP_MOUNT_IDMAP: return op_mount_idmap(o);
   case OP_CHROOT: return op_chroot(o);
+  case OP_HOOK_PID: return op_hook_pid(o);
+  case OP_HOOK_PAUSE: return op_hook_pause(o);
+  case OP_HOOK_RUN: return op_hook_run(o, i);
   /* Never skip an op silently: an unknown one fails the create. */
   default: return fail(ENOSYS, "%s: this rt-exec does not carry it out", op_name(o->code));
   }
@@ -121,7 +125,11 @@ static void __attribute__((noreturn)) child(const struct plan *p, size_t clone_a
     got += (size_t)n;
   }
   S.init_host_pid = pid;
-  close_own(&release_fd);
+  /* HOOK_PAUSE waits on it for rt's go-ahead (and closes it then); without
+   * one, the init holds no pipe to the executor. */
+  for (size_t i = clone_at + 1; i < p->n && S.release_fd < 0; i++)
+    if (p->ops[i].code == OP_HOOK_PAUSE) S.release_fd = release_fd;
+  if (S.release_fd < 0) close_own(&release_fd);
   if (unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0) {
     fail(errno, "unshare CLONE_NEWCGROUP");
     report_error((long)clone_at, fail_errno(), fail_message());
@@ -129,7 +137,7 @@ static void __attribute__((noreturn)) child(const struct plan *p, size_t clone_a
   }
   for (size_t i = clone_at + 1; i < p->n; i++) {
     const struct op *o = &p->ops[i];
-    if (run_child_op(o) == 0) continue;
+    if (run_child_op(o, (long)i) == 0) continue;
     report_error((long)i, fail_errno(), fail_message());
     /* A failed execve after READY: the exit status is all rt can still see. */
     _exit(o->code != OP_EXEC ? 1 : fail_errno() == ENOENT ? 127 : 126);
@@ -182,6 +190,7 @@ static const char *await_report(int status_fd) {
 static int parent(pid_t pid, int release_fd, int status_fd) {
   /* Those are the init's now. */
   close_own(&S.fifo_fd);
+  close_own(&S.hook_fifo_fd);
   close_own(&S.console_fd);
   close_own(&S.seccomp_fd);
   long bad;
@@ -196,9 +205,16 @@ static int parent(pid_t pid, int release_fd, int status_fd) {
     return 1;
   }
   if (write(release_fd, &pid, sizeof pid) != (ssize_t)sizeof pid) { /* the init died: await_report sees EOF */ }
-  close_own(&release_fd);
 
-  const char *line = await_report(status_fd);
+  /* HOOK_PAUSE: the init waits while rt runs prestart/createRuntime hooks. */
+  const char *line;
+  while ((line = await_report(status_fd)) && strncmp(line, "HOOKS ", 6) == 0) {
+    if (hooks_relay(line, release_fd) < 0) {
+      kill_and_reap(pid);
+      return 1;
+    }
+  }
+  close_own(&release_fd);
   close_own(&status_fd);
   if (!line) { /* rt is gone */
     kill_and_reap(pid);

@@ -26,6 +26,8 @@ struct exec_state {
   int console_fd;      /* CONSOLE */
   int seccomp_fd;      /* SECCOMP_LISTENER: the socket to linux.seccomp.listenerPath */
   pid_t init_host_pid; /* in the init: its pid as the executor sees it (sent on release) */
+  int hook_fifo_fd;    /* HOOK_FIFO */
+  int release_fd;      /* init: the release pipe, kept for HOOK_PAUSE's go-ahead */
   const struct op *uid_map, *gid_map, *setgroups;
   long uid_map_op, gid_map_op, setgroups_op;
 };
@@ -126,6 +128,15 @@ void userns_fds_close(int trees_too);
 int op_netdev(const struct op *o, long idx);
 int netdev_apply(pid_t pid, long *op);
 void netdev_close(void);
+
+/* ops_hooks.c: hooks run by the init, and the pause in which rt runs its own */
+int op_hook_fifo(const struct op *o); /* parent */
+int op_hook_pid(const struct op *o);
+int op_hook_pause(const struct op *o);
+int op_hook_run(const struct op *o, long idx);
+/* Parent: relays a "HOOKS <kind>" line to rt, waits for its go-ahead ('1') on
+ * the sync socket and passes it to the init. 0, or -1 (refused, or rt gone). */
+int hooks_relay(const char *line, int release_fd);
 
 /* selfexec.c */
 void ensure_sealed_self(char **argv, int report_fd);

@@ -76,6 +76,10 @@ static const struct {
     [OP_IDMAP_TREE] = {"IDMAP_TREE", 4, 4, PARENT},
     [OP_CHROOT] = {"CHROOT", 1, 1, CHILD},
     [OP_NETDEV] = {"NETDEV", 2, 2, PARENT},
+    [OP_HOOK_FIFO] = {"HOOK_FIFO", 1, 1, PARENT},
+    [OP_HOOK_PID] = {"HOOK_PID", 0, 0, CHILD},
+    [OP_HOOK_PAUSE] = {"HOOK_PAUSE", 1, 1, CHILD},
+    [OP_HOOK_RUN] = {"HOOK_RUN", 6, PLAN_MAX_ARGC, CHILD},
 };
 
 const char *op_name(uint32_t code) { return code < OP_COUNT ? ops[code].name : "unknown op"; }

@@ -372,8 +372,66 @@ static int raw_syscall32(int argc, char **argv) {
 #endif
 /* --- end seccomp --- */
 
+/* hooks: `probe hook OUT TAG [PATH…]` appends one JSON line to OUT with what a
+ * hook sees: its argv, env and stdin (the state), its own namespaces, those
+ * and the root of the init whose pid the state names (through this /proc),
+ * and whether each PATH exists from where it runs and in the init's root
+ * (/proc/<pid>/root/PATH: before pivot_root that is still the runtime's tree). */
+static void ns_links(const char *proc_dir) {
+  static const char *const kinds[] = {"mnt", "net", "pid", "uts", "ipc"};
+  char path[128], link[128];
+  putchar('{');
+  for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+    snprintf(path, sizeof path, "%s/ns/%s", proc_dir, kinds[i]);
+    ssize_t n = readlink(path, link, sizeof link - 1);
+    link[n > 0 ? n : 0] = 0;
+    printf("%s\"%s\":", i ? "," : "", kinds[i]);
+    json_str(link);
+  }
+  snprintf(path, sizeof path, "%s/root", proc_dir);
+  ssize_t n = readlink(path, link, sizeof link - 1);
+  link[n > 0 ? n : 0] = 0;
+  printf(",\"root\":");
+  json_str(link);
+  putchar('}');
+}
+
+static int probe_hook(int argc, char **argv) {
+  char in[65536];
+  size_t len = 0;
+  ssize_t n;
+  while (len < sizeof in - 1 && (n = read(0, in + len, sizeof in - 1 - len)) > 0) len += (size_t)n;
+  in[len] = 0;
+  if (!freopen(argv[2], "a", stdout)) return perror(argv[2]), 1;
+  printf("{\"tag\":");
+  json_str(argv[3]);
+  printf(",\"argv0\":");
+  json_str(argv[0]);
+  printf(",\"env\":[");
+  for (char **e = environ; *e; e++) printf("%s", e == environ ? "" : ","), json_str(*e);
+  printf("],\"stdin\":");
+  json_str(in);
+  printf(",\"self\":");
+  ns_links("/proc/self");
+  const char *p = strstr(in, "\"pid\":");
+  char dir[64];
+  snprintf(dir, sizeof dir, "/proc/%ld", p ? strtol(p + 6, NULL, 10) : 0L);
+  printf(",\"init\":");
+  ns_links(dir);
+  printf(",\"exists\":[");
+  for (int i = 4; i < argc; i++) printf("%s%s", i > 4 ? "," : "", access(argv[i], F_OK) == 0 ? "true" : "false");
+  printf("],\"inInit\":[");
+  for (int i = 4; i < argc; i++) {
+    char in_init[4096];
+    snprintf(in_init, sizeof in_init, "%s/root%s", dir, argv[i]);
+    printf("%s%s", i > 4 ? "," : "", access(in_init, F_OK) == 0 ? "true" : "false");
+  }
+  printf("]}\n");
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static int usage(void) {
-  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty | try mkdir|rmdir|stat PATH… | syscall NAME|NR ARG… [-- …] | syscall32 NR ARG…\n", stderr);
+  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty | try mkdir|rmdir|stat PATH… | syscall NAME|NR ARG… [-- …] | syscall32 NR ARG… | hook OUT TAG [PATH…]\n", stderr);
   return 2;
 }
 
@@ -423,6 +481,8 @@ int main(int argc, char **argv) {
     putchar('\n');
     return 0;
   }
+  /* hooks */
+  if (!strcmp(cmd, "hook") && argc >= 4) return probe_hook(argc, argv);
   if (!strcmp(cmd, "console-server") && argc == 3) return console_server(argv[2]);
   if (!strcmp(cmd, "try") && argc >= 4) return try_calls(argc, argv); /* seccomp */
   if (!strcmp(cmd, "syscall") && argc >= 3) return raw_syscalls(argc, argv); /* seccomp */

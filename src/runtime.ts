@@ -49,9 +49,9 @@ export class Runtime {
     return p;
   }
 
-  /** Lets the created container's process run its program. */
-  start(id: string): void {
-    startContainer(this.ctx, id);
+  /** Lets the created container's process run its program. A promise only for a container with startContainer or poststart hooks. */
+  start(id: string): void | Promise<void> {
+    return startContainer(this.ctx, id);
   }
 
   state(id: string): State {
@@ -66,15 +66,16 @@ export class Runtime {
     killContainer(this.ctx, id, signal, all);
   }
 
-  delete(id: string, force = false): void {
-    deleteContainer(this.ctx, id, force);
+  /** A promise only for a container with poststop hooks. */
+  delete(id: string, force = false): void | Promise<void> {
+    return deleteContainer(this.ctx, id, force);
   }
 
   /** create + start; with detach false, waits for the container and deletes it. Returns the exit status. */
   async run(id: string, opts: CreateOptions & { detach?: boolean } = {}): Promise<number> {
     if (opts.detach) {
       await this.create(id, opts);
-      this.start(id);
+      await this.start(id);
       return 0;
     }
     return runContainer(this.ctx, id, opts);

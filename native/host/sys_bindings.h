@@ -42,6 +42,9 @@ SYS_BINDING(waitpid);
 SYS_BINDING(sleep);
 SYS_BINDING(exit);
 
+// sys_run.c
+SYS_BINDING(run);
+
 #undef SYS_BINDING
 
 #endif

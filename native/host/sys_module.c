@@ -32,7 +32,7 @@ static const JSCFunctionListEntry sys_funcs[] = {
     FN(utf8Decode, 1), FN(utf8Encode, 1), FN(rename, 2), FN(mkdir, 2), FN(rmdir, 1),
     FN(unlink, 1), FN(lstat, 1), FN(stat, 1), FN(readdir, 1), FN(realpath, 1),
     FN(getcwd, 0), FN(readlink, 1), FN(getpid, 0), FN(getuid, 0), FN(geteuid, 0),
-    FN(getenv, 1), FN(kill, 2), FN(socketpair, 0), FN(spawn, 4), FN(waitpid, 2),
+    FN(getenv, 1), FN(kill, 2), FN(socketpair, 0), FN(spawn, 4), FN(run, 5), FN(waitpid, 2),
     FN(sleep, 1), FN(exit, 1), FN(signalfd, 1), FN(readSignal, 1), FN(unblockSignals, 1),
     INT(O_RDONLY), INT(O_WRONLY), INT(O_RDWR), INT(O_CREAT), INT(O_EXCL), INT(O_TRUNC),
     INT(O_APPEND), INT(O_NONBLOCK), INT(O_DIRECTORY), INT(O_NOFOLLOW),

@@ -65,12 +65,6 @@ export const REFUSALS: readonly Refusal[] = [
   // Other branches implement these; each line goes when its branch is merged.
 
   // Not on any branch yet.
-  { path: "hooks.prestart", reason: TODO },
-  { path: "hooks.createRuntime", reason: TODO },
-  { path: "hooks.createContainer", reason: TODO },
-  { path: "hooks.startContainer", reason: TODO },
-  { path: "hooks.poststart", reason: TODO },
-  { path: "hooks.poststop", reason: TODO },
   { path: "linux.resources.memory", reason: `cgroup resource limits: ${TODO}` },
   { path: "linux.resources.cpu", reason: `cgroup resource limits: ${TODO}` },
   { path: "linux.resources.pids", reason: `cgroup resource limits: ${TODO}` },

@@ -3,9 +3,9 @@ import type { Globals } from "./main.ts";
 import { parseCommand } from "./parse.ts";
 import { runtimeFor } from "./runtime-for.ts";
 
-export function run(argv: string[], g: Globals): number {
+export async function run(argv: string[], g: Globals): Promise<number> {
   const { values, positionals } = parseCommand("start", argv, {}, { min: 1, max: 1, names: "<container-id>" });
   if (values.help) { print("usage: rt start <container-id>\n"); return 0; }
-  runtimeFor(g).start(positionals[0]);
+  await runtimeFor(g).start(positionals[0]);
   return 0;
 }

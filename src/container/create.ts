@@ -34,7 +34,7 @@ export interface Created {
 // driver) is loaded on first create: state, start, kill and delete never pay
 // for it.
 async function createDeps() {
-  const [bundle, cgroups, hierarchy, plan, executor, rootless, v1Devices, deviceControl] = await Promise.all([
+  const [bundle, cgroups, hierarchy, plan, executor, rootless, v1Devices, deviceControl, lifecycle] = await Promise.all([
     import("../bundle/load.ts"),
     import("../cgroups/delegation.ts"),
     import("../cgroups/hierarchy.ts"),
@@ -43,13 +43,14 @@ async function createDeps() {
     import("../linux/rootless.ts"),
     import("../cgroups/v1-devices.ts"),
     import("../linux/device-control.ts"),
+    import("../hooks/lifecycle.ts"),
   ]);
-  return { loadBundle: bundle.loadBundle, createCgroup: cgroups.createCgroupFor, callerIds: rootless.callerIds, resolveCgroupDir: hierarchy.resolveCgroupDir, unifiedMount: hierarchy.unifiedMount, buildPlan: plan.buildPlan, launch: executor.launch, v1Devices, containerDeviceState: deviceControl.containerDeviceState };
+  return { loadBundle: bundle.loadBundle, createCgroup: cgroups.createCgroupFor, callerIds: rootless.callerIds, resolveCgroupDir: hierarchy.resolveCgroupDir, unifiedMount: hierarchy.unifiedMount, buildPlan: plan.buildPlan, launch: executor.launch, v1Devices, containerDeviceState: deviceControl.containerDeviceState, lifecycle };
 }
 
 export async function createContainer(ctx: OperationContext, id: string, opts: CreateOptions, mode: "detach" | "wait", startImmediately = false): Promise<Created> {
   validateId(id);
-  const { loadBundle, createCgroup, callerIds, resolveCgroupDir, unifiedMount, buildPlan, launch, v1Devices, containerDeviceState } = await createDeps();
+  const { loadBundle, createCgroup, callerIds, resolveCgroupDir, unifiedMount, buildPlan, launch, v1Devices, containerDeviceState, lifecycle } = await createDeps();
   const bundle = loadBundle(opts.bundle ?? host().cwd());
   for (const w of bundle.warnings) ctx.warn?.(w);
   checkTerminal(bundle.spec.process?.terminal ?? false, opts.consoleSocket);
@@ -81,6 +82,7 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
     cgroupCreated: [],
     ...(devicesV1Dir ? { devicesV1Dir, devicesV1Created: [] } : {}),
   };
+  const hooks = lifecycle.createHooks(bundle.spec, record, ctx.store.dir(id), startImmediately);
   let pid = 0;
   try {
     ctx.store.write(record);
@@ -106,6 +108,7 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
       devicesV1Dir: devicesV1Dir || undefined,
       cgroupIsNew: record.cgroupCreated.includes(cgroupDir),
       fifoPath: ctx.store.fifoPath(id),
+      hookFifoPath: hooks.fifoPath,
       mode,
       preserveFds: extraFds,
       listenFds,
@@ -114,7 +117,8 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
       startImmediately,
       warn: ctx.warn,
     });
-    const launched = await launch(plan, extraFds, ctx.debug, mode === "wait");
+    hooks.remember(plan);
+    const launched = await launch(plan, extraFds, ctx.debug, mode === "wait", hooks.onPause);
     pid = launched.pid;
     const stat = readProcStat(pid);
     // `run` lets the program go at once, so it may already be gone: stopped.
@@ -126,6 +130,7 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
     return { pid, exited: launched.exited };
   } catch (e) {
     undoCreate(ctx, record, pid);
+    hooks.afterFailure(e, ctx.warn); // a hook failed: the lifecycle goes on at destroy, then poststop
     throw e;
   }
 }

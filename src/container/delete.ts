@@ -9,7 +9,8 @@ import { deriveStatus } from "../state/status.ts";
 import type { ContainerRecord } from "../state/store.ts";
 import type { OperationContext } from "./context.ts";
 
-export function deleteContainer(ctx: OperationContext, id: string, force = false): void {
+/** Synchronous unless the container has poststop hooks (then their module is loaded). */
+export function deleteContainer(ctx: OperationContext, id: string, force = false): void | Promise<void> {
   validateId(id);
   const rec = ctx.store.read(id);
   if (rec === null || rec.pid === 0) {
@@ -25,6 +26,10 @@ export function deleteContainer(ctx: OperationContext, id: string, force = false
   }
   removeCgroups(rec);
   ctx.store.remove(id);
+  // After the container is destroyed, before delete returns (runtime.md step 13).
+  if ((rec.config as { hooks?: { poststop?: unknown[] } } | undefined)?.hooks?.poststop?.length) {
+    return import("../hooks/lifecycle.ts").then((l) => l.poststop(ctx, rec));
+  }
 }
 
 /** The cgroups rt made for the container, unified first: its processes, which are the v1 cgroup's too, are gone then. */

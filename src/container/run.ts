@@ -12,10 +12,17 @@ export async function runContainer(ctx: OperationContext, id: string, opts: Crea
   const created = await createContainer(ctx, id, opts, "wait", true);
   const forward = forwardSignals(created.pid);
   try {
+    // The program runs already (startContainer ran in the init): poststart now.
+    const rec = ctx.store.read(id);
+    if ((rec?.config as { hooks?: { poststart?: unknown[] } } | undefined)?.hooks?.poststart?.length) {
+      const { runHooks } = await import("../hooks/run.ts");
+      const { hookState } = await import("../hooks/state.ts");
+      runHooks("poststart", (rec!.config as { hooks: { poststart: never[] } }).hooks.poststart, hookState(rec!, "running", rec!.pid), "fail");
+    }
     return await created.exited;
   } finally {
     forward.stop();
-    try { deleteContainer(ctx, id, true); } catch (e) { ctx.debug?.(`delete after run: ${(e as Error).message}`); }
+    try { await deleteContainer(ctx, id, true); } catch (e) { ctx.debug?.(`delete after run: ${(e as Error).message}`); }
   }
 }
 

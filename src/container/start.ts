@@ -4,16 +4,22 @@ import { RtError, describeSysError } from "../errors.ts";
 import { deriveStatus } from "../state/status.ts";
 import { mustRead, type OperationContext } from "./context.ts";
 
-export function startContainer(ctx: OperationContext, id: string): void {
+/** Synchronous unless the container has startContainer or poststart hooks (then their module is loaded). */
+export function startContainer(ctx: OperationContext, id: string): void | Promise<void> {
   const rec = mustRead(ctx, id);
   const status = deriveStatus(ctx.store, rec);
   if (status !== "created") throw new RtError(`cannot start container "${id}": it is ${status}, not created`);
   const fifo = ctx.store.fifoPath(id);
-  try {
-    // Non-blocking: fails with ENXIO at once if the init no longer holds the fifo.
-    host().writeFifoNonblocking(fifo, "0");
-  } catch (e) {
-    throw new RtError(`cannot start container "${id}": ${describeSysError(e)}`);
-  }
-  try { host().unlink(fifo); } catch { /* the status reads running either way */ }
+  const release = () => {
+    try {
+      // Non-blocking: fails with ENXIO at once if the init no longer holds the fifo.
+      host().writeFifoNonblocking(fifo, "0");
+    } catch (e) {
+      throw new RtError(`cannot start container "${id}": ${describeSysError(e)}`);
+    }
+    try { host().unlink(fifo); } catch { /* the status reads running either way */ }
+  };
+  const hooks = (rec.config as { hooks?: { startContainer?: unknown[]; poststart?: unknown[] } } | undefined)?.hooks;
+  if (hooks?.startContainer?.length || hooks?.poststart?.length) return import("../hooks/lifecycle.ts").then((l) => l.startWithHooks(ctx, rec, release));
+  release();
 }

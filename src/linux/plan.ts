@@ -17,10 +17,11 @@ import { processAttrOps } from "./process-attrs.ts";
 import { deviceControlOps } from "./device-control.ts";
 import { bindDeviceOp, userNamespaceOps, type UserNamespaceOps } from "./userns.ts";
 import { netDeviceOps } from "./netdevices.ts";
+import { hookOps } from "./hooks.ts";
 
 export interface PlanInput {
   spec: Spec;
-  /** The container id (the seccomp listener is told it). */
+  /** The container id (the seccomp listener and the hooks' state are told it). */
   id?: string;
   bundle: string;
   /** Absolute host path of the root filesystem. */
@@ -31,6 +32,8 @@ export interface PlanInput {
   /** The container's cgroup in the v1 devices hierarchy (hybrid hosts), its rules already written; else the v2 device filter is used. */
   devicesV1Dir?: string;
   fifoPath: string;
+  /** Where the init reports its startContainer hooks to `rt start` (HOOK_FIFO); needed only with such hooks. */
+  hookFifoPath?: string;
   /** detach: the executor exits once the container is created; wait: it waits for the init and reports its exit. */
   mode: "detach" | "wait";
   /** Extra fds passed through after stdio: LISTEN_FDS's plus --preserve-fds's. */
@@ -70,12 +73,14 @@ export function buildPlan(input: PlanInput): Plan {
   const devices = deviceControlOps(ctx);
   const seccomp = seccompOps(ctx);
   const caps = capabilityOps(ctx);
+  const hooks = hookOps(ctx);
 
   // --- in the executor, before clone ---
   add(Op.MODE, "", input.mode);
   if (input.cgroupDir) add(Op.CGROUP_JOIN, "linux.cgroupsPath", input.cgroupDir, input.cgroupIsNew ? "born" : "migrate");
   plan.push(...devices.parent);
   if (!input.startImmediately) add(Op.OPEN_FIFO, "", input.fifoPath);
+  plan.push(...hooks.parent);
   if (input.consoleSocket) add(Op.CONSOLE, "--console-socket", input.consoleSocket);
   plan.push(...seccomp.parent);
   plan.push(...netDeviceOps(ctx)); // before NS_JOIN: devices are looked up in rt's own network namespace
@@ -86,14 +91,15 @@ export function buildPlan(input: PlanInput): Plan {
   add(Op.CLONE, "linux.namespaces", ns.cloneFlags);
 
   // --- in the container init ---
+  plan.push(...hooks.atStart);
   plan.push(...userns.atStart);
   plan.push(...attrs.atStart);
   if (spec.hostname !== undefined) add(Op.SETHOSTNAME, "hostname", spec.hostname);
   if (spec.domainname !== undefined) add(Op.SETDOMAINNAME, "domainname", spec.domainname);
   if (proc.oomScoreAdj !== undefined) add(Op.OOM_SCORE_ADJ, "process.oomScoreAdj", proc.oomScoreAdj);
 
-  if (ns.has("mount")) planOwnRoot(plan, ctx, userns);
-  else planSharedRoot(plan, spec, input);
+  if (ns.has("mount")) planOwnRoot(plan, ctx, userns, hooks.beforeRoot);
+  else planSharedRoot(plan, spec, input, hooks.beforeRoot);
 
   const size = consoleSize(proc); // checked even without a console socket, so validate refuses it too
   if (input.consoleSocket) add(Op.CONSOLE_SETUP, "process.terminal", proc.user.uid, ...size);
@@ -121,13 +127,15 @@ export function buildPlan(input: PlanInput): Plan {
   // Last before the wait, so a failure is still reported by field (after
   // READY nobody listens).
   if (proc.noNewPrivileges) plan.push(...seccomp.filter);
+  plan.push(...hooks.beforeWait);
   add(Op.WAIT_START, "process.args");
+  plan.push(...hooks.afterWait);
   add(Op.EXEC, "process.args");
   return plan;
 }
 
 /** The container's own mount namespace: its root, mounts, devices, sysctls, masks, read-only paths. */
-function planOwnRoot(plan: Plan, ctx: PlanContext, userns: UserNamespaceOps): void {
+function planOwnRoot(plan: Plan, ctx: PlanContext, userns: UserNamespaceOps, beforeRoot: Plan): void {
   const { spec, input } = ctx;
   const add = (op: Op, field: string, ...args: (string | number)[]) => plan.push({ op, args, field });
   // Before any mount, every mount of the new namespace becomes a slave (or,
@@ -151,6 +159,7 @@ function planOwnRoot(plan: Plan, ctx: PlanContext, userns: UserNamespaceOps): vo
   const bound = userns.inUserNamespace ? nodes.map((d) => bindDeviceOp(ctx, d)) : [];
   for (const b of bound) if (b) plan.push(b);
 
+  plan.push(...beforeRoot); // prestart, createRuntime, createContainer (linux/hooks.ts)
   add(input.noPivot ? Op.MOVE_ROOT : Op.PIVOT_ROOT, "root.path", input.rootfs);
   if (after) add(Op.PROPAGATE, "linux.rootfsPropagation", "/", after, "/");
   // Per-mount propagation goes after pivot_root: detaching the old root makes
@@ -184,7 +193,7 @@ function planOwnRoot(plan: Plan, ctx: PlanContext, userns: UserNamespaceOps): vo
  * the chroot, through rt's /proc (the net/ipc/uts ones reach the init's own
  * namespaces: /proc/sys shows those of the writer).
  */
-function planSharedRoot(plan: Plan, spec: Spec, input: PlanInput): void {
+function planSharedRoot(plan: Plan, spec: Spec, input: PlanInput, beforeRoot: Plan): void {
   const l = spec.linux;
   const needsMounts: [string, boolean][] = [
     ["mounts", !!spec.mounts?.length], ["linux.maskedPaths", !!l?.maskedPaths?.length],
@@ -195,6 +204,7 @@ function planSharedRoot(plan: Plan, spec: Spec, input: PlanInput): void {
     if (set) throw new RtError(`${field}: needs a mount namespace in linux.namespaces (without one it would change the host's mounts)`);
   }
   for (const [key, value] of Object.entries(l?.sysctl ?? {})) plan.push({ op: Op.SYSCTL, field: `linux.sysctl["${key}"]`, args: [key, value] });
+  plan.push(...beforeRoot);
   plan.push({ op: Op.CHROOT, field: "root.path", args: [input.rootfs] });
 }
 

@@ -5,7 +5,9 @@
 import { host } from "../sys/host.ts";
 import { RtError, describeSysError } from "../errors.ts";
 import { describePlan, encodePlan, parseReport, type Plan, type Report } from "./wire.ts";
+import { Op } from "./wire.ts";
 import { executorPath } from "./locate.ts";
+import { HookError } from "../hooks/run.ts";
 
 export interface LaunchedContainer {
   pid: number;
@@ -17,9 +19,13 @@ export interface LaunchedContainer {
  * @param watch the caller awaits `exited` (the executor stays the init's
  *   parent): under Node the child then keeps the event loop alive until it exits.
  */
-export async function launch(plan: Plan, extraFds: number, debug?: (msg: string) => void, watch = false): Promise<LaunchedContainer> {
+/**
+ * @param onHooks runs rt's own hooks while the init waits in HOOK_PAUSE (given
+ *   its pid); throws to abort the create.
+ */
+export async function launch(plan: Plan, extraFds: number, debug?: (msg: string) => void, watch = false, onHooks?: (pid: number) => void): Promise<LaunchedContainer> {
   debug?.(`plan:\n${describePlan(plan)}`);
-  const reports = new ReportReader(plan, debug);
+  const reports = new ReportReader(plan, debug, onHooks);
   const path = executorPath();
   let exited: Promise<number>;
   try {
@@ -27,7 +33,7 @@ export async function launch(plan: Plan, extraFds: number, debug?: (msg: string)
       path,
       passFds: extraFds,
       plan: encodePlan(plan),
-      onLine: (line) => reports.take(line),
+      onLine: (line, send) => reports.take(line, send),
       watch,
     }));
   } catch (e) {
@@ -43,15 +49,29 @@ export async function launch(plan: Plan, extraFds: number, debug?: (msg: string)
 class ReportReader {
   private pid = 0;
   private ready = false;
-  constructor(private readonly plan: Plan, private readonly debug?: (m: string) => void) {}
+  constructor(private readonly plan: Plan, private readonly debug?: (m: string) => void, private readonly onHooks?: (pid: number) => void) {}
 
   /** Returns true once the container is ready; throws the failure, named by its field. */
-  take(line: string): boolean {
+  take(line: string, send: (data: string) => void): boolean {
     this.debug?.(`rt-exec: ${line}`);
     const r: Report = parseReport(line);
     if (r.kind === "PID") this.pid = r.pid;
     else if (r.kind === "READY") return (this.ready = true);
-    else if (r.kind === "ERROR") throw new RtError(this.describe(r));
+    else if (r.kind === "ERROR") {
+      const op = r.op >= 0 ? this.plan[r.op] : undefined;
+      throw new (op?.op === Op.HOOK_RUN ? HookError : RtError)(this.describe(r));
+    } else if (r.kind === "HOOKS") {
+      try {
+        if (!this.onHooks) throw new RtError("rt-exec paused for hooks nobody asked for");
+        this.onHooks(this.pid);
+      } catch (e) {
+        // The init may have dropped its parent-death signal (a user namespace's
+        // SETUID): it must not outlive the executor the host is about to kill.
+        try { host().kill(this.pid, 9); } catch { /* gone */ }
+        throw e;
+      }
+      send("1");
+    }
     return false;
   }
 

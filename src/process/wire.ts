@@ -16,6 +16,7 @@ export enum Op {
   KEEP_CAPS = 42, SECCOMP_RULE = 43, SECCOMP_LOAD = 44, SECCOMP_LISTENER = 45, PERSONALITY = 46,
   SCHEDULER = 47, IOPRIO = 48, CPU_AFFINITY = 49, MEMPOLICY = 50, TIMENS = 51, DEVICE_FILTER = 52,
   USERNS_FD = 53, MOUNT_IDMAP = 54, CHROOT = 55, IDMAP_TREE = 56, NETDEV = 57,
+  HOOK_FIFO = 58, HOOK_PID = 59, HOOK_PAUSE = 60, HOOK_RUN = 61,
 }
 
 /** One step of the plan. `field` names the config.json field it came from (for errors). */
@@ -88,7 +89,8 @@ export type Report =
   | { kind: "PID"; pid: number }
   | { kind: "READY" }
   | { kind: "ERROR"; op: number; errno: number; message: string }
-  | { kind: "EXIT"; status: number };
+  | { kind: "EXIT"; status: number }
+  | { kind: "HOOKS"; hooks: string };
 
 /** Parses one report line from rt-exec. */
 export function parseReport(line: string): Report {
@@ -99,6 +101,7 @@ export function parseReport(line: string): Report {
     case "PID": return { kind: "PID", pid: Number(rest) };
     case "READY": return { kind: "READY" };
     case "EXIT": return { kind: "EXIT", status: Number(rest) };
+    case "HOOKS": return { kind: "HOOKS", hooks: rest };
     case "ERROR": {
       const m = /^(-?\d+) (\d+) ?(.*)$/s.exec(rest);
       if (!m) return { kind: "ERROR", op: -1, errno: 0, message: line };

@@ -2,12 +2,12 @@
 // Importing this module installs it. The executor's reports are read with
 // events, so a service's event loop never blocks on a create.
 import * as fs from "node:fs";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { constants as osConstants } from "node:os";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Socket } from "node:net";
-import { installHost, type FileInfo, type Host, type LaunchOptions, type Launched } from "./host.ts";
+import { installHost, type FileInfo, type Host, type LaunchOptions, type Launched, type RunOptions, type RunResult } from "./host.ts";
 
 const info = (st: fs.Stats): FileInfo => ({ isDirectory: st.isDirectory() });
 const FLAGS = { w: "w", a: "a", wx: "wx" } as const;
@@ -40,6 +40,29 @@ export const nodeHost: Host = {
   kill: (pid, signal) => void process.kill(pid, signal),
   sleep: (ms) => void Atomics.wait(sleepCell, 0, 0, ms),
   launch,
+  runProgram,
+  readFifo(path, opened) {
+    const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    let text = "";
+    const buf = Buffer.alloc(4096);
+    try {
+      opened?.();
+      for (;;) {
+        let n: number;
+        try {
+          n = fs.readSync(fd, buf);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+          Atomics.wait(sleepCell, 0, 0, 1); // a writer holds it, nothing written yet
+          continue;
+        }
+        if (n === 0) return text;
+        text += buf.toString("utf8", 0, n);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  },
   onSignals(signals, handler) {
     const hs = signals.flatMap((n) => {
       const name = signalName(n);
@@ -74,7 +97,7 @@ async function launch(o: LaunchOptions): Promise<Launched> {
           while ((nl = pending.indexOf("\n")) >= 0) {
             const line = pending.slice(0, nl);
             pending = pending.slice(nl + 1);
-            if (o.onLine(line)) return resolve();
+            if (o.onLine(line, (data) => void sock.write(data))) return resolve();
           }
         } catch (e) {
           reject(e);
@@ -93,6 +116,22 @@ async function launch(o: LaunchOptions): Promise<Launched> {
   } finally {
     sock.destroy();
   }
+}
+
+function runProgram(o: RunOptions): RunResult {
+  const env = Object.fromEntries(o.env.map((e) => { const i = e.indexOf("="); return i < 0 ? [e, ""] : [e.slice(0, i), e.slice(i + 1)]; }));
+  const r = spawnSync(o.path, o.argv.slice(1), {
+    argv0: o.argv[0] ?? o.path,
+    env,
+    input: o.stdin,
+    stdio: ["pipe", 2, 2],
+    timeout: o.timeoutMs || undefined,
+    killSignal: "SIGKILL",
+  });
+  const err = r.error as NodeJS.ErrnoException | undefined;
+  if (err && err.code === "ETIMEDOUT") return { status: 128 + 9, timedOut: true };
+  if (err && err.code !== "EPIPE") throw Object.assign(err, { syscall: "spawn", path: o.path });
+  return { status: r.status ?? 128 + (r.signal ? osConstants.signals[r.signal] : 0), timedOut: false };
 }
 
 installHost(nodeHost);

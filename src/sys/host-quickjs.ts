@@ -90,7 +90,8 @@ async function launch(o: LaunchOptions): Promise<Launched> {
   const lines = new LineReader(mine);
   try {
     writeAll(mine, o.plan);
-    for (let line = lines.next(); line !== null; line = lines.next()) if (o.onLine(line)) break;
+    const send = (data: string) => writeAll(mine, data);
+    for (let line = lines.next(); line !== null; line = lines.next()) if (o.onLine(line, send)) break;
   } catch (e) {
     try { sys.kill(pid, 9); } catch { /* gone */ }
     reap(pid);
@@ -140,6 +141,31 @@ export const quickjsHost: Host = {
   kill: (pid, signal) => sys.kill(pid, signal),
   sleep: (ms) => sys.sleep(ms),
   launch,
+  runProgram(o) {
+    const [status, timedOut] = sys.run(o.path, o.argv, o.env, o.stdin, o.timeoutMs);
+    return { status: timedOut ? 128 + 9 : shellStatus(status), timedOut };
+  },
+  readFifo(path, opened) {
+    const fd = sys.open(path, sys.O_RDONLY | sys.O_NONBLOCK);
+    let text = "";
+    try {
+      opened?.();
+      for (;;) {
+        let chunk: Uint8Array;
+        try {
+          chunk = sys.read(fd, 4096);
+        } catch (e) {
+          if (code(e) !== "EAGAIN" && code(e) !== "EINTR") throw e;
+          sys.sleep(1); // a writer holds it, nothing written yet
+          continue;
+        }
+        if (chunk.length === 0) return text;
+        text += sys.utf8Decode(chunk);
+      }
+    } finally {
+      sys.close(fd);
+    }
+  },
   onSignals(signals, handler) {
     // Blocked and read from a signalfd, not os.signal: QuickJS's event loop
     // checks for signals and then blocks in select() (no pselect), so one

@@ -19,8 +19,12 @@ export interface LaunchOptions {
   passFds: number;
   /** Sent over the sync socket. */
   plan: Uint8Array;
-  /** Each report line; returns true once the container is ready (throws on failure). */
-  onLine(line: string): boolean;
+  /**
+   * Each report line; returns true once the container is ready (throws on
+   * failure). `send` writes to the executor on the sync socket (the go-ahead
+   * after a HOOKS report, native/PLAN.md).
+   */
+  onLine(line: string, send: (data: string) => void): boolean;
   /** The caller awaits `exited` (the executor stays the init's parent until it exits). */
   watch: boolean;
 }
@@ -28,6 +32,26 @@ export interface LaunchOptions {
 export interface Launched {
   /** The executor's exit status (in mode wait: the container's). */
   exited: Promise<number>;
+}
+
+/** A program run to its end (hooks): see Host.runProgram. */
+export interface RunOptions {
+  path: string;
+  /** argv, argv[0] included. */
+  argv: string[];
+  /** Exactly this environment. */
+  env: string[];
+  /** Written to its stdin, which is then closed. */
+  stdin: string;
+  /** Killed (SIGKILL) after this many ms; 0: no limit. */
+  timeoutMs: number;
+}
+
+export interface RunResult {
+  /** As a shell gives it: the exit code, or 128+n for signal n. */
+  status: number;
+  /** It was killed at its time limit. */
+  timedOut: boolean;
 }
 
 export interface Host {
@@ -59,6 +83,20 @@ export interface Host {
   sleep(ms: number): void;
   /** Starts native/rt-exec with the plan and follows its reports until ready. */
   launch(opts: LaunchOptions): Promise<Launched>;
+  /**
+   * Runs a program to its end: `stdin` on a pipe, rt's stderr as its stdout
+   * and stderr, no other fd. Throws (a system error, syscall "spawn") if it
+   * cannot be started. Blocks the caller, under Node too (hooks are a step of
+   * the operation that waits for them).
+   */
+  runProgram(o: RunOptions): RunResult;
+  /**
+   * Reads a fifo until every writer has closed it (the init's HOOK_FIFO):
+   * opened without blocking (a fifo nobody holds reads as "" at once), then
+   * `opened()` is called (what makes the writer write), then read. Data
+   * written before the open would be lost once its writer closes.
+   */
+  readFifo(path: string, opened?: () => void): string;
   /** Calls handler(signal number) for each of these signals until the returned stop(). */
   onSignals(signals: number[], handler: (signal: number) => void): () => void;
 

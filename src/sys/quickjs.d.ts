@@ -34,6 +34,8 @@ declare module "rt:sys" {
   export function socketpair(): [number, number];
   export function spawn(path: string, argv: string[], env: string[], fds: number[]): number;
   export function waitpid(pid: number, flags: number): [number, number];
+  /** Runs a program to its end: text on stdin, rt's stderr as stdout/stderr; killed after timeoutMs (0: no limit). [wait status, timed out]. */
+  export function run(path: string, argv: string[], env: string[], stdin: string, timeoutMs: number): [number, boolean];
   export function sleep(ms: number): void;
   export function exit(code: number): never;
   export const O_RDONLY: number, O_WRONLY: number, O_RDWR: number, O_CREAT: number, O_EXCL: number,

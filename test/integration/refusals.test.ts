@@ -34,12 +34,6 @@ const TODO = "not implemented yet";
 const RES = `cgroup resource limits: ${TODO}`;
 
 describe("refused by name: not carried out by rt", () => {
-  it("hooks of every kind", () => {
-    for (const kind of ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]) {
-      expectRefused((s) => { s.hooks = { [kind]: [{ path: "/bin/true", args: ["true"], env: ["A=1"], timeout: 5 }] }; }, `hooks.${kind}`, TODO);
-    }
-  });
-
   it("cgroup resource limits, each controller", () => {
     const cases: [string, unknown][] = [
       ["memory", { limit: 1 << 26, reservation: 1 << 25, swap: 1 << 27, kernel: 1, kernelTCP: 1, swappiness: 10, disableOOMKiller: true, useHierarchy: true }],

@@ -155,6 +155,11 @@ class Executor {
     this.sock.destroy();
   }
 
+  /** Writes to the executor on the sync socket (HOOK_PAUSE's go-ahead). */
+  send(data: string) {
+    this.sock.write(data);
+  }
+
   kill() {
     const pid = this.reports.find((x) => x.kind === "PID") as { pid: number } | undefined;
     if (pid) tryKill(pid.pid, "SIGKILL");
@@ -1029,5 +1034,64 @@ describe.skipIf(!isRoot)("rt-exec: process attributes", () => {
     expect(kinds(reports), stderr).toEqual(["PID", "READY", "EXIT"]);
     expect(JSON.parse(stdout).mode & 0o170000).toBe(0o100000); // ./probe, relative to the cwd inside root
     expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).toBe(before);
+  });
+});
+
+// hooks: HOOK_PAUSE's round trip through the executor, HOOK_RUN in the init.
+describe("rt-exec hooks", () => {
+  const log = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rt-exec-hooks-")), "log");
+  const entry = (file: string) => JSON.parse(fs.readFileSync(file, "utf8").trim().split("\n").pop()!);
+
+  it("HOOK_PAUSE: the init's HOOKS report comes through the executor; the init waits, before pivot_root, until rt writes 1", async () => {
+    const ex = new Executor(containerPlan(rootfs(), { mounts: [op(Op.HOOK_PAUSE, "createRuntime")], args: ["/bin/probe", "true"] }));
+    expect(await ex.next("HOOKS")).toEqual({ kind: "HOOKS", hooks: "createRuntime" });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ex.reports.map((r) => r.kind)).toEqual(["PID", "HOOKS"]);
+    expect(fs.existsSync(`/proc/${ex.pid}/root${EXEC}`), "the init's root is not pivoted yet").toBe(true);
+    ex.send("1");
+    expect(await ex.next("EXIT")).toEqual({ kind: "EXIT", status: 0 });
+    expect(ex.reports.map((r) => r.kind)).toEqual(["PID", "HOOKS", "READY", "EXIT"]);
+  });
+
+  it("HOOK_PAUSE: any answer but 1 makes the executor kill and reap the init and exit 1", async () => {
+    const ex = new Executor(containerPlan(rootfs(), { mounts: [op(Op.HOOK_PAUSE, "createRuntime")], args: ["/bin/probe", "true"] }));
+    await ex.next("HOOKS");
+    const pid = ex.pid;
+    ex.send("0");
+    expect((await ex.finish()).code).toBe(1);
+    expect(alive(pid)).toBe(false);
+    expect(ex.reports.map((r) => r.kind)).toEqual(["PID", "HOOKS"]);
+  });
+
+  it("HOOK_RUN: the hook runs in the init's namespaces with its argv and env, the state around the init's host pid (HOOK_PID) on stdin", async () => {
+    const file = log();
+    const ex = new Executor(containerPlan(rootfs(), {
+      start: [op(Op.HOOK_PID)],
+      mounts: [op(Op.HOOK_RUN, PROBE, 0, '{"id":"x","pid":', ',"z":1}', "op", 4, "probe-hook", "hook", file, "t", "E=1", "F=2")],
+      args: ["/bin/probe", "sleep", "30"],
+    }));
+    await ex.next("READY");
+    const e = entry(file);
+    expect(JSON.parse(e.stdin)).toEqual({ id: "x", pid: ex.pid, z: 1 });
+    expect([e.argv0, e.env]).toEqual(["probe-hook", ["E=1", "F=2"]]);
+    for (const k of ["mnt", "net", "pid", "uts", "ipc"]) expect(e.self[k], k).toBe(fs.readlinkSync(`/proc/${ex.pid}/ns/${k}`));
+    ex.kill();
+  });
+
+  it("HOOK_RUN: a hook that exits non-zero, is killed, cannot be executed or outlives its timeout is an ERROR at its op", async () => {
+    const cases: [PlanOp, RegExp][] = [
+      [op(Op.HOOK_RUN, PROBE, 0, "", "", "op", 3, "probe", "exit", "3"), /^exited with status 3$/],
+      [op(Op.HOOK_RUN, "/bin/sh", 0, "", "", "op", 3, "sh", "-c", "kill -KILL $$"), /^killed by signal 9$/],
+      [op(Op.HOOK_RUN, "/no/such/hook", 0, "", "", "op", 0), /^execve \/no\/such\/hook: No such file or directory$/],
+      [op(Op.HOOK_RUN, PROBE, 1, "", "", "op", 3, "probe", "sleep", "39"), /^timed out after 1 s$/],
+    ];
+    for (const [hook, want] of cases) {
+      const plan = containerPlan(rootfs(), { start: [op(Op.HOOK_PID)], mounts: [hook], args: ["/bin/probe", "true"] });
+      const ex = new Executor(plan);
+      const r = await ex.next("READY");
+      expect(r).toMatchObject({ kind: "ERROR", op: plan.indexOf(hook) });
+      expect((r as { message: string }).message).toMatch(want);
+      expect((await ex.finish()).code).toBe(1);
+    }
   });
 });

@@ -198,6 +198,25 @@ describe("native/host (rt:sys under QuickJS)", () => {
     expect(r.b).toBe(r.a + 1);
   });
 
+  it("run gives the program the text on stdin, its argv (argv[0] included) and exactly its env, and returns its wait status", () => {
+    const r = result("runStdin", tmp());
+    expect(r).toEqual({ status: 7 << 8, timedOut: false, stdin: "the state", args: "named-sh 1 two\n" });
+  });
+
+  it("run kills a program at its time limit (SIGKILL) and says so; the host reports it as timed out", () => {
+    expect(result("runTimeout")).toEqual({ status: 0, timedOut: true, host: { status: 137, timedOut: true } });
+  });
+
+  it("run of a missing program throws ENOENT from spawn", () => {
+    expect(result("runMissing")).toMatchObject({ code: "ENOENT", syscall: "spawn", path: "/no/such/program" });
+  });
+
+  it("readFifo reads a fifo until its writer closes it", () => {
+    const fifo = path.join(tmp(), "fifo");
+    execFileSync("mkfifo", [fifo]);
+    expect(result("readFifo", fifo)).toEqual({ text: "OK\n", status: 0 });
+  });
+
   it("spawn maps a socketpair end to fd 3 of the child", () => {
     expect(result("spawnSocket")).toEqual({ text: "hi\n0\n", status: 0 });
   });
