@@ -76,8 +76,17 @@ export function isPopulated(dir: string): boolean {
   return events !== null ? /^populated 1$/m.test(events) : cgroupPids(dir).length > 0;
 }
 
-/** Kills what is left and removes the cgroup dirs (deepest first). Waits up to timeoutMs for exits. */
+/**
+ * Kills what is left and removes the cgroup dirs (deepest first), waiting up
+ * to timeoutMs for exits — only for a cgroup rt created (dir in `created`):
+ * in a cgroup it joined, processes rt never started may live, and rt neither
+ * signals them nor removes what they made.
+ */
 export function destroyCgroup(dir: string, created: string[], timeoutMs = 5000): void {
+  if (!created.includes(dir)) {
+    removeCgroups(created);
+    return;
+  }
   if (exists(dir) && isPopulated(dir)) {
     signalCgroup(dir, 9);
     const deadline = Date.now() + timeoutMs;
@@ -86,7 +95,7 @@ export function destroyCgroup(dir: string, created: string[], timeoutMs = 5000):
   // Remove nested children a container may have made, then our own dirs.
   const nested = [...walk(dir)].reverse().filter((d) => d !== dir);
   removeCgroups(nested);
-  removeCgroups(created.length ? created : []);
+  removeCgroups(created);
 }
 
 export function removeCgroups(dirs: string[]): void {

@@ -3,17 +3,25 @@ import { host } from "../sys/host.ts";
 import { RtError, describeSysError } from "../errors.ts";
 import { deriveStatus } from "../state/status.ts";
 import { mustRead, type OperationContext } from "./context.ts";
+import { crashPoint } from "./crash-point.ts";
 
 export function startContainer(ctx: OperationContext, id: string): void {
   const rec = mustRead(ctx, id);
   const status = deriveStatus(ctx.store, rec);
   if (status !== "created") throw new RtError(`cannot start container "${id}": it is ${status}, not created`);
   const fifo = ctx.store.fifoPath(id);
+  // Written to blindly, a regular file in the fifo's place would take the
+  // byte and `start` would report success while the init never runs.
+  let isFifo = false;
+  try { isFifo = host().lstat(fifo).isFifo; } catch (e) { throw new RtError(`cannot start container "${id}": ${describeSysError(e)}`); }
+  if (!isFifo) throw new RtError(`cannot start container "${id}": ${fifo} is not the exec fifo any more (not a named pipe): the init cannot be reached`);
+  crashPoint("start:checked");
   try {
     // Non-blocking: fails with ENXIO at once if the init no longer holds the fifo.
     host().writeFifoNonblocking(fifo, "0");
   } catch (e) {
     throw new RtError(`cannot start container "${id}": ${describeSysError(e)}`);
   }
+  crashPoint("start:fifo-written");
   try { host().unlink(fifo); } catch { /* the status reads running either way */ }
 }

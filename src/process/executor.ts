@@ -17,9 +17,9 @@ export interface LaunchedContainer {
  * @param watch the caller awaits `exited` (the executor stays the init's
  *   parent): under Node the child then keeps the event loop alive until it exits.
  */
-export async function launch(plan: Plan, extraFds: number, debug?: (msg: string) => void, watch = false): Promise<LaunchedContainer> {
+export async function launch(plan: Plan, extraFds: number, debug?: (msg: string) => void, watch = false, onPid?: (pid: number) => void): Promise<LaunchedContainer> {
   debug?.(`plan:\n${describePlan(plan)}`);
-  const reports = new ReportReader(plan, debug);
+  const reports = new ReportReader(plan, debug, onPid);
   const path = executorPath();
   let exited: Promise<number>;
   try {
@@ -43,13 +43,17 @@ export async function launch(plan: Plan, extraFds: number, debug?: (msg: string)
 class ReportReader {
   private pid = 0;
   private ready = false;
-  constructor(private readonly plan: Plan, private readonly debug?: (m: string) => void) {}
+  /** onPid: called as soon as the init's pid is known, so that create can record it before anything else can fail. */
+  constructor(private readonly plan: Plan, private readonly debug?: (m: string) => void, private readonly onPid?: (pid: number) => void) {}
 
   /** Returns true once the container is ready; throws the failure, named by its field. */
   take(line: string): boolean {
     this.debug?.(`rt-exec: ${line}`);
     const r: Report = parseReport(line);
-    if (r.kind === "PID") this.pid = r.pid;
+    if (r.kind === "PID") {
+      this.pid = r.pid;
+      this.onPid?.(r.pid);
+    }
     else if (r.kind === "READY") return (this.ready = true);
     else if (r.kind === "ERROR") throw new RtError(this.describe(r));
     return false;
