@@ -2,7 +2,9 @@
 // with RT_TEST_CRASH_AT=<step>, rt stops dead (SIGKILL to itself) when it
 // reaches that named step, as a `kill -9` from outside would stop it there.
 // RT_TEST_CRASH_KILL=init or executor kills that process at the step instead
-// (and rt goes on). Unset, a step costs one environment lookup.
+// (and rt goes on); RT_TEST_CRASH_KILL=stop stops rt there (SIGSTOP) for the
+// test to change the world under it (fill the state root's filesystem) and
+// let it go on. Unset, a step costs one environment lookup.
 import { host } from "../sys/host.ts";
 import { readProcStat } from "../state/proc.ts";
 
@@ -21,11 +23,17 @@ export function crashPoint(step: CrashStep, pid = 0): void {
   const who = host().env("RT_TEST_CRASH_KILL") ?? "rt";
   if (who === "init" && pid) { try { host().kill(pid, 9); } catch { /* gone */ } return; }
   if (who === "executor" && pid) {
+    // Only while the parent is still the executor: it exits right after READY.
     const parent = readParent(pid);
-    if (parent && parent !== host().pid()) { try { host().kill(parent, 9); } catch { /* gone */ } }
+    if (parent && parent !== host().pid() && isExecutor(parent)) { try { host().kill(parent, 9); } catch { /* gone */ } }
     return;
   }
+  if (who === "stop") host().kill(host().pid(), 19);
   if (who === "rt") host().kill(host().pid(), 9);
+}
+
+function isExecutor(pid: number): boolean {
+  try { return host().readlink(`/proc/${pid}/exe`).startsWith("/memfd:rt-exec"); } catch { return false; }
 }
 
 /** The init's parent (the executor, until it exits): field 4 of /proc/<pid>/stat. */
