@@ -70,12 +70,6 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
   const devicesV1Dir = devicesMount ? v1Devices.v1DevicesDir(cgroupDir, mount, devicesMount) : "";
   const listenFds = Number(host().env("LISTEN_FDS") ?? 0) || 0;
   const extraFds = listenFds + (opts.preserveFds ?? 0);
-  // A cgroup that already holds processes is refused: rt signals only what
-  // it started or what is in a cgroup it created, and delete or a failed
-  // create could not tell the container's processes from the others there.
-  if (cgroupDir && isDirectory(cgroupDir) && isPopulated(cgroupDir)) {
-    throw new RtError(`linux.cgroupsPath: ${cgroupDir} already holds processes (${cgroupPids(cgroupDir).slice(0, 5).join(", ") || "populated"}): rt joins only an empty or a new cgroup`);
-  }
   const self = readProcStat(host().pid());
   // The dirs that do not exist yet are the ones rt will make (and may remove):
   // recorded before the first mkdir, so that an rt killed half-way leaves a
@@ -101,6 +95,13 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
   let pid = 0;
   try {
     crashPoint("create:claimed");
+    // A cgroup that already holds processes is refused (after the claim, so
+    // that a duplicate id is told as such): rt signals only what it started
+    // or what is in a cgroup it created, and delete or a failed create could
+    // not tell the container's processes from the others there.
+    if (cgroupDir && isDirectory(cgroupDir) && isPopulated(cgroupDir)) {
+      throw new RtError(`linux.cgroupsPath: ${cgroupDir} already holds processes (${cgroupPids(cgroupDir).slice(0, 5).join(", ") || "populated"}): rt joins only an empty or a new cgroup`);
+    }
     // Rootless: only where the cgroup hierarchy is delegated (cgroups/delegation.ts).
     if (cgroupDir && mount) {
       const made = createCgroup(cgroupDir, mount, callerIds().uid, ctx.warn);

@@ -24,7 +24,21 @@ function created(): { id: string; init: Proc[] } {
   return { id, init: recordedInit(root, id) };
 }
 
-/** A process that is not the container's, placed in cgroup dir; killed by the caller. */
+/** rmdir that waits for a cgroup's last processes to be gone. */
+async function rmCgroup(dir: string): Promise<void> {
+  await waitFor(() => {
+    try { fs.rmdirSync(dir); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === "ENOENT"; }
+  }, 5000, `rmdir ${dir}`);
+}
+
+/** Moves the outsider back to the top cgroup and kills it. */
+function endForeign(p: Proc | null): void {
+  if (!p) return;
+  try { fs.writeFileSync(path.join(unifiedMount(), "cgroup.procs"), String(p.pid)); } catch { /* gone */ }
+  try { process.kill(p.pid, "SIGKILL"); } catch { /* gone */ }
+}
+
+/** A process that is not the container's, placed in cgroup dir; ended by the caller (endForeign). */
 function foreignIn(dir: string): Proc {
   const child = spawn("sleep", ["100"], { stdio: "ignore", detached: true });
   child.unref();
@@ -71,7 +85,7 @@ describe("a lost or damaged state.json", () => {
     });
   }
 
-  it("state.json and the anchor both lost: delete --force removes the state dir and says what it could not find", () => {
+  it("state.json and the anchor both lost: delete --force removes the state dir and says what it could not find", async () => {
     const { id, init } = created();
     fs.unlinkSync(path.join(root, id, "state.json"));
     fs.unlinkSync(path.join(root, id, "cgroups.json"));
@@ -81,7 +95,7 @@ describe("a lost or damaged state.json", () => {
     expect(fs.existsSync(path.join(root, id))).toBe(false);
     // Unreachable for rt now: the test removes it.
     process.kill(init[0].pid, "SIGKILL");
-    for (const d of cgroupDirs(id)) { for (let i = 0; i < 100 && fs.existsSync(d); i++) { try { fs.rmdirSync(d); } catch { /* still populated */ } } }
+    for (const d of cgroupDirs(id)) await rmCgroup(d);
   });
 });
 
@@ -132,7 +146,7 @@ describe("the state root and symlinks", () => {
 });
 
 describe("processes rt never started are never signalled", () => {
-  it("a cgroupsPath naming a populated cgroup is refused at create, and its processes live on", () => {
+  it("a cgroupsPath naming a populated cgroup is refused at create, and its processes live on", async () => {
     const name = uniqueId("r1-pop");
     const dir = path.join(unifiedMount(), name);
     fs.mkdirSync(dir);
@@ -145,9 +159,8 @@ describe("processes rt never started are never signalled", () => {
       expect(alive(foreign)).toBe(true);
       expect(fs.existsSync(path.join(root, id))).toBe(false);
     } finally {
-      process.kill(foreign.pid, "SIGKILL");
-      fs.writeFileSync(path.join(unifiedMount(), "cgroup.procs"), "0");
-      for (let i = 0; i < 200 && fs.existsSync(dir); i++) { try { fs.rmdirSync(dir); } catch { /* exiting */ } }
+      endForeign(foreign);
+      await rmCgroup(dir);
     }
   });
 
@@ -185,10 +198,32 @@ describe("processes rt never started are never signalled", () => {
         }
         expect(foreign && alive(foreign), "the outsider lives").toBe(true);
       } finally {
-        if (foreign) process.kill((foreign as Proc).pid, "SIGKILL");
-        for (let i = 0; i < 200 && fs.existsSync(dir); i++) { try { fs.rmdirSync(dir); } catch { /* exiting */ } }
+        endForeign(foreign);
+        await rmCgroup(dir);
       }
     });
+  }
+});
+
+it("kill --all in a joined (existing) cgroup signals the init only, with a warning, never an outsider there", async () => {
+  const name = uniqueId("r1-join");
+  const dir = path.join(unifiedMount(), name);
+  fs.mkdirSync(dir);
+  let foreign: Proc | null = null;
+  try {
+    const id = uniqueId("r1p");
+    expect(createWithOutput(root, id, makeBundle(testSpec(["/bin/probe", "sleep", "100"], (s) => { s.linux!.cgroupsPath = `/${name}`; }))).result.code).toBe(0);
+    const init = recordedInit(root, id);
+    foreign = foreignIn(dir);
+    const r = rt(root, ["kill", "--all", id, "KILL"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: kill --all: .* was not created by rt .*only the container's init is signalled/);
+    await waitFor(() => !alive(init[0]), 5000, "the init to die");
+    expect(alive(foreign)).toBe(true);
+    expect(rt(root, ["delete", id]).code).toBe(0);
+  } finally {
+    endForeign(foreign);
+    await rmCgroup(dir);
   }
 });
 
