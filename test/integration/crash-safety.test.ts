@@ -9,8 +9,8 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CRASH_STEPS } from "../../src/container/crash-point.ts";
-import { cleanupRoot, createWithOutput, makeBundle, rt, stateOf, stateRoot, testSpec, tmpDir, uniqueId } from "../helpers.ts";
-import { alive, expectStateTruth, leftovers, reaped, recordedInit, type Proc } from "../crash-harness.ts";
+import { cleanupRoot, createWithOutput, makeBundle, rt, stateOf, stateRoot, testSpec, tmpDir, uniqueId, waitFor } from "../helpers.ts";
+import { alive, expectStateTruth, reaped, recordedInit, settledLeftovers, type Proc } from "../crash-harness.ts";
 
 const root = stateRoot();
 const bundle = makeBundle(testSpec(["/bin/probe", "sleep", "100"]));
@@ -21,12 +21,12 @@ afterAll(() => {
 });
 
 /** The end of every case: state is true, delete --force succeeds (when there is a container) and leaves nothing. */
-function expectCleanAfter(id: string, procs: Proc[], r: { code: number; stderr: string }): string {
+async function expectCleanAfter(id: string, procs: Proc[], r: { code: number; stderr: string }): Promise<string> {
   const all = [...procs, ...recordedInit(root, id)];
   const status = expectStateTruth(root, id, all);
   const del = rt(root, ["delete", "--force", id]);
   if (status !== "absent") expect(del.code, del.stderr).toBe(0);
-  expect(leftovers(root, id, all), `after ${JSON.stringify(r)}`).toEqual([]);
+  expect(await settledLeftovers(root, id, all), `after ${JSON.stringify(r)}`).toEqual([]);
   return status;
 }
 
@@ -39,7 +39,7 @@ describe("kill -9 of rt, the init or the executor at every step of create", () =
       expect(r.code, r.stderr).toBe(-9);
       counts["kill -9 rt"]++;
       expect(fs.existsSync(path.join(root, id)), "the claim is atomic: a dir from the first step on").toBe(true);
-      expectCleanAfter(id, r.left, r);
+      await expectCleanAfter(id, r.left, r);
     });
     if (!pidSteps.has(step)) continue;
     for (const who of ["init", "executor"] as const) {
@@ -52,7 +52,7 @@ describe("kill -9 of rt, the init or the executor at every step of create", () =
           expect(r.stderr.trim().split("\n"), "one-line error").toHaveLength(1);
           expect(fs.existsSync(path.join(root, id)), "a failed create leaves no state dir").toBe(false);
         }
-        const status = expectCleanAfter(id, r.left, r);
+        const status = await expectCleanAfter(id, r.left, r);
         if (r.code === 0) expect(["stopped", "created"]).toContain(status);
       });
     }
@@ -68,21 +68,24 @@ describe("kill -9 at every step of start and delete", () => {
       const r = await reaped(root, ["start", id], { RT_TEST_CRASH_AT: `start:${step}` });
       expect(r.code, r.stderr).toBe(-9);
       counts["kill -9 rt"]++;
-      // Before the fifo write the init still waits; after it, it runs, whatever the fifo's path says.
+      // Before the fifo write the init still waits; after it, it runs (once
+      // it has reached execve), whatever the fifo's path says.
+      if (step === "fifo-written") await waitFor(() => stateOf(root, id).status === "running", 5000, "running");
       expect(expectStateTruth(root, id, init)).toBe(step === "checked" ? "created" : "running");
-      expectCleanAfter(id, init, r);
+      await expectCleanAfter(id, init, r);
     });
   }
 
-  it("the init killed before start: start fails, state says stopped, delete --force leaves nothing", () => {
+  it("the init killed before start: start fails, state says stopped, delete --force leaves nothing", async () => {
     const id = uniqueId("r1s");
     expect(createWithOutput(root, id, bundle).result.code).toBe(0);
     const init = recordedInit(root, id);
     process.kill(init[0].pid, "SIGKILL");
+    await waitFor(() => !alive(init[0]), 5000, "the init to die");
     counts["kill -9 init"]++;
     expect(rt(root, ["start", id]).code).not.toBe(0);
     expect(expectStateTruth(root, id, init)).toBe("stopped");
-    expectCleanAfter(id, init, { code: 0, stderr: "" });
+    await expectCleanAfter(id, init, { code: 0, stderr: "" });
   });
 
   for (const started of [false, true]) {
@@ -95,7 +98,7 @@ describe("kill -9 at every step of start and delete", () => {
         const r = await reaped(root, ["delete", "--force", id], { RT_TEST_CRASH_AT: `delete:${step}` });
         expect(r.code, r.stderr).toBe(-9);
         counts["kill -9 rt"]++;
-        const status = expectCleanAfter(id, init, r);
+        const status = await expectCleanAfter(id, init, r);
         if (step !== "read") expect(status).toBe("stopped");
       });
     }
@@ -133,7 +136,7 @@ describe("a full state root (ENOSPC) at every write of create", () => {
       counts.ENOSPC++;
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^rt: .*state\.json.*\(ENOSPC\)\n$/);
-      expect(leftovers(fsRoot, id, r.left)).toEqual([]);
+      expect(await settledLeftovers(fsRoot, id, r.left)).toEqual([]);
     } finally { unfill(); }
   });
 
@@ -146,8 +149,7 @@ describe("a full state root (ENOSPC) at every write of create", () => {
         counts.ENOSPC++;
         expect(r.code, r.stderr).toBe(1);
         expect(r.stderr).toMatch(/^rt: .*state\.json.*\(ENOSPC\)\n$/);
-        expect(leftovers(fsRoot, id, r.left)).toEqual([]);
-        expect(r.left.filter(alive)).toEqual([]);
+        expect(await settledLeftovers(fsRoot, id, r.left)).toEqual([]);
       } finally { unfill(); }
     });
   }
@@ -158,5 +160,4 @@ it("every fault case ran", () => {
   expect(counts["kill -9 rt"]).toBe(CRASH_STEPS.create.length + CRASH_STEPS.start.length + 2 * CRASH_STEPS.delete.length);
   expect(counts["kill -9 init"] + counts["kill -9 executor"]).toBe(create - CRASH_STEPS.create.length + 1);
   expect(counts.ENOSPC).toBe(6);
-  expect(stateOf).toBeTypeOf("function");
 });
