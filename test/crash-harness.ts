@@ -48,16 +48,30 @@ function devicesMount(): string | null {
   return null;
 }
 
-/** The container's cgroup dirs (unified, and v1 devices where mounted), as rt places them by default. */
+/** Containers given an absolute linux.cgroupsPath (every level of it new): id → that path. */
+const placed = new Map<string, string>();
+
+/** Tells the checks that container id's cgroup is at cgroupsPath (absolute, made by rt from the top). */
+export function placeCgroup(id: string, cgroupsPath: string): void {
+  placed.set(id, cgroupsPath);
+}
+
+/** The container's cgroup, relative to a hierarchy's root. */
+function relOf(id: string): string {
+  return placed.get(id) ?? path.join(ownCgroup(), `rt-${id}`);
+}
+
+/** The container's cgroup dirs (unified, and v1 devices where mounted): with a placed path, every level of it. */
 export function cgroupDirs(id: string): string[] {
-  const rel = path.join(ownCgroup(), `rt-${id}`);
+  const rel = relOf(id);
+  const levels = placed.has(id) ? rel.split("/").filter(Boolean).map((_, i, a) => "/" + a.slice(0, i + 1).join("/")) : [rel];
   const dev = devicesMount();
-  return [path.join(unifiedMount(), rel), ...(dev ? [path.join(dev, rel)] : [])];
+  return levels.flatMap((l) => [path.join(unifiedMount(), l), ...(dev ? [path.join(dev, l)] : [])]);
 }
 
 /** Live processes whose unified cgroup is the container's (the init, its children, an executor that joined). */
 export function cgroupMembers(id: string): number[] {
-  const rel = path.join(ownCgroup(), `rt-${id}`);
+  const rel = relOf(id);
   const out: number[] = [];
   for (const d of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
@@ -114,7 +128,10 @@ export function expectStateTruth(root: string, id: string, procs: Proc[]): strin
   expect(r.code, r.stderr).toBe(0);
   const st = JSON.parse(r.stdout) as { status: string; pid?: number };
   if (st.status === "stopped") expect(live, "stopped, yet processes live").toEqual([]);
-  else if (st.status === "creating") expect(live.length, "creating after its rt died, yet nothing lives").toBeGreaterThan(0);
+  else if (st.status === "creating") {
+    expect(live.length, "creating after its rt died, yet nothing lives").toBeGreaterThan(0);
+    expect(r.stderr).toMatch(new RegExp(`^rt: warning: container "${id}": its create was interrupted \\(rt pid \\d+ is gone\\): rt delete --force ${id} removes what is left\n$`));
+  }
   else {
     expect(["created", "running"]).toContain(st.status);
     expect(live, `${st.status}: its init lives`).toContain(st.pid);

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CRASH_STEPS } from "../../src/container/crash-point.ts";
 import { cleanupRoot, createWithOutput, makeBundle, rt, stateOf, stateRoot, testSpec, tmpDir, uniqueId, waitFor } from "../helpers.ts";
-import { alive, expectStateTruth, reaped, recordedInit, settledLeftovers, type Proc } from "../crash-harness.ts";
+import { alive, expectStateTruth, placeCgroup, reaped, recordedInit, settledLeftovers, type Proc } from "../crash-harness.ts";
 
 const root = stateRoot();
 const bundle = makeBundle(testSpec(["/bin/probe", "sleep", "100"]));
@@ -30,31 +30,43 @@ async function expectCleanAfter(id: string, procs: Proc[], r: { code: number; st
   return status;
 }
 
+// Each create case runs twice: with rt's default cgroup (rt-<id> under the
+// caller's), and with an absolute linux.cgroupsPath two levels deep, both new.
+const placements = ["default cgroup", "nested cgroupsPath"] as const;
+function bundleFor(id: string, where: (typeof placements)[number]): string {
+  if (where === "default cgroup") return bundle;
+  const p = `/r1-nest-${id}/c`;
+  placeCgroup(id, p);
+  return makeBundle(testSpec(["/bin/probe", "sleep", "100"], (s) => { s.linux!.cgroupsPath = p; }));
+}
+
 describe("kill -9 of rt, the init or the executor at every step of create", () => {
   const pidSteps = new Set(["pid-reported", "pid-recorded", "ready", "record-final"]);
-  for (const step of CRASH_STEPS.create) {
-    it(`rt killed at create:${step}: state is true, delete --force leaves nothing`, async () => {
-      const id = uniqueId("r1c");
-      const r = await reaped(root, ["create", "--bundle", bundle, id], { RT_TEST_CRASH_AT: `create:${step}` });
-      expect(r.code, r.stderr).toBe(-9);
-      counts["kill -9 rt"]++;
-      expect(fs.existsSync(path.join(root, id)), "the claim is atomic: a dir from the first step on").toBe(true);
-      await expectCleanAfter(id, r.left, r);
-    });
-    if (!pidSteps.has(step)) continue;
-    for (const who of ["init", "executor"] as const) {
-      it(`the ${who} killed at create:${step}: create fails or the container is stopped, and nothing is left`, async () => {
+  for (const where of placements) {
+    for (const step of CRASH_STEPS.create) {
+      it(`rt killed at create:${step} (${where}): state is true, delete --force leaves nothing`, async () => {
         const id = uniqueId("r1c");
-        const r = await reaped(root, ["create", "--bundle", bundle, id], { RT_TEST_CRASH_AT: `create:${step}`, RT_TEST_CRASH_KILL: who });
-        counts[`kill -9 ${who}`]++;
-        if (r.code !== 0) {
-          expect(r.code, r.stderr).toBe(1);
-          expect(r.stderr.trim().split("\n"), "one-line error").toHaveLength(1);
-          expect(fs.existsSync(path.join(root, id)), "a failed create leaves no state dir").toBe(false);
-        }
-        const status = await expectCleanAfter(id, r.left, r);
-        if (r.code === 0) expect(["stopped", "created"]).toContain(status);
+        const r = await reaped(root, ["create", "--bundle", bundleFor(id, where), id], { RT_TEST_CRASH_AT: `create:${step}` });
+        expect(r.code, r.stderr).toBe(-9);
+        counts["kill -9 rt"]++;
+        expect(fs.existsSync(path.join(root, id)), "the claim is atomic: a dir from the first step on").toBe(true);
+        await expectCleanAfter(id, r.left, r);
       });
+      if (!pidSteps.has(step)) continue;
+      for (const who of ["init", "executor"] as const) {
+        it(`the ${who} killed at create:${step} (${where}): create fails or the container is stopped, and nothing is left`, async () => {
+          const id = uniqueId("r1c");
+          const r = await reaped(root, ["create", "--bundle", bundleFor(id, where), id], { RT_TEST_CRASH_AT: `create:${step}`, RT_TEST_CRASH_KILL: who });
+          counts[`kill -9 ${who}`]++;
+          if (r.code !== 0) {
+            expect(r.code, r.stderr).toBe(1);
+            expect(r.stderr.trim().split("\n"), "one-line error").toHaveLength(1);
+            expect(fs.existsSync(path.join(root, id)), "a failed create leaves no state dir").toBe(false);
+          }
+          const status = await expectCleanAfter(id, r.left, r);
+          if (r.code === 0) expect(["stopped", "created"]).toContain(status);
+        });
+      }
     }
   }
 });
@@ -156,8 +168,8 @@ describe("a full state root (ENOSPC) at every write of create", () => {
 });
 
 it("every fault case ran", () => {
-  const create = CRASH_STEPS.create.length + 4 * 2;
-  expect(counts["kill -9 rt"]).toBe(CRASH_STEPS.create.length + CRASH_STEPS.start.length + 2 * CRASH_STEPS.delete.length);
-  expect(counts["kill -9 init"] + counts["kill -9 executor"]).toBe(create - CRASH_STEPS.create.length + 1);
+  expect(counts["kill -9 rt"]).toBe(2 * CRASH_STEPS.create.length + CRASH_STEPS.start.length + 2 * CRASH_STEPS.delete.length);
+  expect(counts["kill -9 init"]).toBe(2 * 4 + 1);
+  expect(counts["kill -9 executor"]).toBe(2 * 4);
   expect(counts.ENOSPC).toBe(6);
 });
