@@ -21,7 +21,12 @@ export function crashPoint(step: CrashStep, pid = 0): void {
   const at = host().env("RT_TEST_CRASH_AT");
   if (at !== step) return;
   const who = host().env("RT_TEST_CRASH_KILL") ?? "rt";
-  if (who === "init" && pid) { try { host().kill(pid, 9); } catch { /* gone */ } return; }
+  if (who === "init" && pid) {
+    try { host().kill(pid, 9); } catch { /* gone */ }
+    // Dead by the time rt goes on, as if it had died at this very step.
+    for (let i = 0; i < 2000 && !["Z", "X", undefined].includes(readProcStat(pid)?.state); i++) host().sleep(1);
+    return;
+  }
   if (who === "executor" && pid) {
     // Only while the parent is still the executor: it exits right after READY.
     const parent = readParent(pid);

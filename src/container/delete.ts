@@ -29,7 +29,7 @@ export function deleteContainer(ctx: OperationContext, id: string, force = false
     clearWithoutRecord(ctx, id);
     return;
   }
-  crashPoint("delete:read");
+  crashPoint("delete:read", rec.pid);
   const status = deriveStatus(ctx.store, rec);
   if (status !== "stopped") {
     if (!force) throw new RtError(`cannot delete container "${id}": it is ${status}, not stopped (use --force)`);

@@ -15,13 +15,13 @@ export function startContainer(ctx: OperationContext, id: string): void {
   let isFifo = false;
   try { isFifo = host().lstat(fifo).isFifo; } catch (e) { throw new RtError(`cannot start container "${id}": ${describeSysError(e)}`); }
   if (!isFifo) throw new RtError(`cannot start container "${id}": ${fifo} is not the exec fifo any more (not a named pipe): the init cannot be reached`);
-  crashPoint("start:checked");
+  crashPoint("start:checked", rec.pid);
   try {
     // Non-blocking: fails with ENXIO at once if the init no longer holds the fifo.
     host().writeFifoNonblocking(fifo, "0");
   } catch (e) {
     throw new RtError(`cannot start container "${id}": ${describeSysError(e)}`);
   }
-  crashPoint("start:fifo-written");
+  crashPoint("start:fifo-written", rec.pid);
   try { host().unlink(fifo); } catch { /* the status reads running either way */ }
 }

@@ -88,6 +88,24 @@ describe("kill -9 at every step of start and delete", () => {
     });
   }
 
+  for (const step of CRASH_STEPS.start) {
+    it(`the init killed at start:${step}: start fails or the program was let go, state says stopped, delete --force leaves nothing`, async () => {
+      const id = uniqueId("r1s");
+      expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+      const init = recordedInit(root, id);
+      const r = await reaped(root, ["start", id], { RT_TEST_CRASH_AT: `start:${step}`, RT_TEST_CRASH_KILL: "init" });
+      counts["kill -9 init"]++;
+      // Killed before the write, nobody reads the fifo any more (ENXIO); after it, start has done its part.
+      if (step === "checked") {
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/^rt: cannot start container ".*": .*\(ENXIO\)\n$/);
+      } else expect(r.code, r.stderr).toBe(0);
+      await waitFor(() => !alive(init[0]), 5000, "the init to die");
+      expect(expectStateTruth(root, id, init)).toBe("stopped");
+      await expectCleanAfter(id, init, r);
+    });
+  }
+
   it("the init killed before start: start fails, state says stopped, delete --force leaves nothing", async () => {
     const id = uniqueId("r1s");
     expect(createWithOutput(root, id, bundle).result.code).toBe(0);
@@ -114,6 +132,16 @@ describe("kill -9 at every step of start and delete", () => {
         if (step !== "read") expect(status).toBe("stopped");
       });
     }
+    it(`the init killed as delete --force of a ${started ? "running" : "created"} container has read its record: delete succeeds and leaves nothing`, async () => {
+      const id = uniqueId("r1d");
+      expect(createWithOutput(root, id, bundle).result.code).toBe(0);
+      if (started) expect(rt(root, ["start", id]).code).toBe(0);
+      const init = recordedInit(root, id);
+      const r = await reaped(root, ["delete", "--force", id], { RT_TEST_CRASH_AT: "delete:read", RT_TEST_CRASH_KILL: "init" });
+      counts["kill -9 init"]++;
+      expect(r.code, r.stderr).toBe(0);
+      expect(await settledLeftovers(root, id, init)).toEqual([]);
+    });
   }
 });
 
@@ -169,7 +197,7 @@ describe("a full state root (ENOSPC) at every write of create", () => {
 
 it("every fault case ran", () => {
   expect(counts["kill -9 rt"]).toBe(2 * CRASH_STEPS.create.length + CRASH_STEPS.start.length + 2 * CRASH_STEPS.delete.length);
-  expect(counts["kill -9 init"]).toBe(2 * 4 + 1);
+  expect(counts["kill -9 init"]).toBe(2 * 4 + CRASH_STEPS.start.length + 1 + 2);
   expect(counts["kill -9 executor"]).toBe(2 * 4);
   expect(counts.ENOSPC).toBe(6);
 });
