@@ -84,7 +84,7 @@ export function isPopulated(dir: string): boolean {
  */
 export function destroyCgroup(dir: string, created: string[], timeoutMs = 5000): void {
   if (!created.includes(dir)) {
-    removeCgroups(created);
+    removeParents(created);
     return;
   }
   if (exists(dir) && isPopulated(dir)) {
@@ -95,7 +95,26 @@ export function destroyCgroup(dir: string, created: string[], timeoutMs = 5000):
   // Remove nested children a container may have made, then our own dirs.
   const nested = [...walk(dir)].reverse().filter((d) => d !== dir);
   removeCgroups(nested);
-  removeCgroups(created);
+  removeCgroups(created.slice(created.indexOf(dir)));
+  removeParents(created.slice(0, created.indexOf(dir)));
+}
+
+/**
+ * The parents rt made on the way to a container's cgroup: another
+ * container's cgroup may have been made in one since, so a busy parent
+ * (and those above it) stays, without failing the delete.
+ */
+export function removeParents(dirs: string[]): void {
+  for (const d of [...dirs].reverse()) {
+    try {
+      host().rmdir(d);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") continue;
+      if (code === "EBUSY" || code === "ENOTEMPTY") return;
+      throw new RtError(`removing cgroup ${d}: ${describeSysError(e)}`);
+    }
+  }
 }
 
 export function removeCgroups(dirs: string[]): void {

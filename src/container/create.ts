@@ -3,11 +3,11 @@
 // leaves nothing behind.
 import { host } from "../sys/host.ts";
 import { RtError } from "../errors.ts";
-import { cgroupPids, isPopulated } from "../cgroups/manager.ts";
+import { cgroupPids, destroyCgroup, isPopulated } from "../cgroups/manager.ts";
+import { destroyV1DevicesCgroup } from "../cgroups/v1-devices.ts";
 import { exists, isDirectory } from "../sys/files.ts";
 import * as path from "../sys/path.ts";
 import { isSameLiveProcess, readProcStat } from "../state/proc.ts";
-import { removeCgroups } from "./delete.ts";
 import { crashPoint } from "./crash-point.ts";
 import { writeFileAtomic, type ContainerRecord } from "../state/store.ts";
 import { validateId } from "../state/id.ts";
@@ -179,8 +179,11 @@ function undoCreate(ctx: OperationContext, record: ContainerRecord, pid: number)
     try { host().kill(pid, 9); } catch { /* gone */ }
   }
   try {
-    removeCgroups(record);
+    if (record.cgroupDir) destroyCgroup(record.cgroupDir, record.cgroupCreated);
   } catch { /* best effort; the error being reported matters more */ }
+  try {
+    if (record.devicesV1Dir) destroyV1DevicesCgroup(record.devicesV1Dir, record.devicesV1Created ?? []);
+  } catch { /* likewise */ }
   ctx.store.remove(record.id);
 }
 

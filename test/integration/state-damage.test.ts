@@ -227,6 +227,24 @@ it("kill --all in a joined (existing) cgroup signals the init only, with a warni
   }
 });
 
+it("a parent cgroup rt made for one container and shared by a second: deleting the first leaves it to the second, without failing", async () => {
+  const top = uniqueId("r1-share");
+  const [a, b] = [uniqueId("r1p"), uniqueId("r1p")];
+  for (const [id, leaf] of [[a, "a"], [b, "b"]]) {
+    expect(createWithOutput(root, id, makeBundle(testSpec(["/bin/probe", "sleep", "100"], (s) => { s.linux!.cgroupsPath = `/${top}/${leaf}`; }))).result.code).toBe(0);
+  }
+  const initB = recordedInit(root, b);
+  const del = rt(root, ["delete", "--force", a]);
+  expect(del.code, del.stderr).toBe(0);
+  expect(fs.existsSync(path.join(unifiedMount(), top, "a"))).toBe(false);
+  expect(fs.existsSync(path.join(unifiedMount(), top, "b"))).toBe(true);
+  expect(alive(initB[0])).toBe(true);
+  expect(rt(root, ["delete", "--force", b]).code).toBe(0);
+  expect(fs.existsSync(path.join(unifiedMount(), top, "b"))).toBe(false);
+  // Made by a's create, busy at a's delete, not b's to remove: the test does.
+  for (const m of [unifiedMount(), "/sys/fs/cgroup/devices"]) await rmCgroup(path.join(m, top));
+});
+
 describe("the exec fifo", () => {
   it("replaced by a regular file: start fails naming it, state stays created, the program never runs", () => {
     const { id, init } = created();
