@@ -105,7 +105,7 @@ export async function reaped(root: string, args: string[], env: Record<string, s
     const rtPid = () => Number(fs.existsSync(res + ".pid") ? fs.readFileSync(res + ".pid", "utf8") : 0);
     await waitFor(() => exited || (rtPid() > 0 && procStat(rtPid())?.state === "T"), 15_000, "rt to stop at its step");
     if (!exited) {
-      try { whileStopped(); } finally { process.kill(rtPid(), "SIGCONT"); }
+      try { whileStopped(); } finally { try { process.kill(rtPid(), "SIGCONT"); } catch { /* killed meanwhile */ } }
     }
   }
   await done;

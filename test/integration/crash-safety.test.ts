@@ -14,7 +14,7 @@ import { alive, expectStateTruth, placeCgroup, reaped, recordedInit, settledLeft
 
 const root = stateRoot();
 const bundle = makeBundle(testSpec(["/bin/probe", "sleep", "100"]));
-const counts = { "kill -9 rt": 0, "kill -9 init": 0, "kill -9 executor": 0, ENOSPC: 0 };
+const counts = { "kill -9 rt": 0, "kill -9 init": 0, "kill -9 executor": 0, ENOSPC: 0, "delete --force racing create": 0 };
 afterAll(() => {
   cleanupRoot(root);
   console.log(`crash-safety: ${Object.entries(counts).map(([k, v]) => `${v} × ${k}`).join(", ")}; ${Object.values(counts).reduce((a, b) => a + b, 0)} fault cases, nothing left behind`);
@@ -68,6 +68,23 @@ describe("kill -9 of rt, the init or the executor at every step of create", () =
         });
       }
     }
+  }
+});
+
+describe("delete --force while a create is under way", () => {
+  for (const step of CRASH_STEPS.create.slice(0, -1)) {
+    it(`at create:${step}: delete --force ends the create (its rt included) and leaves nothing`, async () => {
+      const id = uniqueId("r1r");
+      let del = { code: -1, stderr: "" };
+      const r = await reaped(root, ["create", "--bundle", bundle, id], { RT_TEST_CRASH_AT: `create:${step}`, RT_TEST_CRASH_KILL: "stop" }, () => {
+        expect(rt(root, ["state", id]).stdout).toMatch(/"status": "creating"/);
+        del = rt(root, ["delete", "--force", id]);
+      });
+      counts["delete --force racing create"]++;
+      expect(del.code, del.stderr).toBe(0);
+      expect(r.code, "the creating rt was killed").toBe(-9);
+      expect(await settledLeftovers(root, id, [...r.left])).toEqual([]);
+    });
   }
 });
 
@@ -200,4 +217,5 @@ it("every fault case ran", () => {
   expect(counts["kill -9 init"]).toBe(2 * 4 + CRASH_STEPS.start.length + 1 + 2);
   expect(counts["kill -9 executor"]).toBe(2 * 4);
   expect(counts.ENOSPC).toBe(6);
+  expect(counts["delete --force racing create"]).toBe(CRASH_STEPS.create.length - 1);
 });
