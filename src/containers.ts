@@ -5,6 +5,7 @@ import { Runtime, type CreateOptions, type Created } from "./runtime.ts";
 import { parseSignal } from "./signals.ts";
 import { DEFAULT_ROOT } from "./state/store.ts";
 import type { State } from "./spec/types.ts";
+import type { DamagedEntry } from "./container/state.ts";
 
 export interface Where {
   /** State root (default /run/rt). */
@@ -45,6 +46,6 @@ export function containerState(id: string, opts: Where = {}): State {
   return runtimeAt(opts.root).state(id);
 }
 
-export function listContainers(opts: Where = {}): State[] {
+export function listContainers(opts: Where = {}): (State | DamagedEntry)[] {
   return runtimeAt(opts.root).list();
 }

@@ -7,7 +7,7 @@
 //   ...
 import "./sys/host-node.ts";
 
-export { Runtime, type RuntimeOptions, type CreateOptions, type Created } from "./runtime.ts";
+export { Runtime, type RuntimeOptions, type CreateOptions, type Created, type DamagedEntry } from "./runtime.ts";
 export { createContainer, startContainer, waitContainer, killContainer, deleteContainer, containerState, listContainers, type Where } from "./containers.ts";
 export { RtError, UsageError } from "./errors.ts";
 export { parseSignal } from "./signals.ts";

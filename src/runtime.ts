@@ -8,12 +8,13 @@ import { StateStore } from "./state/store.ts";
 import type { OperationContext } from "./container/context.ts";
 import { createContainer, type CreateOptions, type Created } from "./container/create.ts";
 import { startContainer } from "./container/start.ts";
-import { containerState, listContainers } from "./container/state.ts";
+import { containerState, listContainers, type DamagedEntry } from "./container/state.ts";
 import { killContainer } from "./container/kill.ts";
 import { deleteContainer } from "./container/delete.ts";
 import { runContainer } from "./container/run.ts";
 
 export type { CreateOptions, Created } from "./container/create.ts";
+export type { DamagedEntry } from "./container/state.ts";
 
 export interface RuntimeOptions {
   /** State root (default /run/rt). */
@@ -58,7 +59,8 @@ export class Runtime {
     return containerState(this.ctx, id);
   }
 
-  list(): State[] {
+  /** Every container; one whose state cannot be read is listed as damaged, with the reason. */
+  list(): (State | DamagedEntry)[] {
     return listContainers(this.ctx);
   }
 

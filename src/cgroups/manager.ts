@@ -76,8 +76,17 @@ export function isPopulated(dir: string): boolean {
   return events !== null ? /^populated 1$/m.test(events) : cgroupPids(dir).length > 0;
 }
 
-/** Kills what is left and removes the cgroup dirs (deepest first). Waits up to timeoutMs for exits. */
+/**
+ * Kills what is left and removes the cgroup dirs (deepest first), waiting up
+ * to timeoutMs for exits — only for a cgroup rt created (dir in `created`):
+ * in a cgroup it joined, processes rt never started may live, and rt neither
+ * signals them nor removes what they made.
+ */
 export function destroyCgroup(dir: string, created: string[], timeoutMs = 5000): void {
+  if (!created.includes(dir)) {
+    removeParents(created);
+    return;
+  }
   if (exists(dir) && isPopulated(dir)) {
     signalCgroup(dir, 9);
     const deadline = Date.now() + timeoutMs;
@@ -86,7 +95,26 @@ export function destroyCgroup(dir: string, created: string[], timeoutMs = 5000):
   // Remove nested children a container may have made, then our own dirs.
   const nested = [...walk(dir)].reverse().filter((d) => d !== dir);
   removeCgroups(nested);
-  removeCgroups(created.length ? created : []);
+  removeCgroups(created.slice(created.indexOf(dir)));
+  removeParents(created.slice(0, created.indexOf(dir)));
+}
+
+/**
+ * The parents rt made on the way to a container's cgroup: another
+ * container's cgroup may have been made in one since, so a busy parent
+ * (and those above it) stays, without failing the delete.
+ */
+export function removeParents(dirs: string[]): void {
+  for (const d of [...dirs].reverse()) {
+    try {
+      host().rmdir(d);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") continue;
+      if (code === "EBUSY" || code === "ENOTEMPTY") return;
+      throw new RtError(`removing cgroup ${d}: ${describeSysError(e)}`);
+    }
+  }
 }
 
 export function removeCgroups(dirs: string[]): void {

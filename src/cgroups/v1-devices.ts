@@ -6,7 +6,7 @@ import { host } from "../sys/host.ts";
 import { readTextOrNull } from "../sys/files.ts";
 import * as path from "../sys/path.ts";
 import { RtError, describeSysError } from "../errors.ts";
-import { createCgroup, removeCgroups } from "./manager.ts";
+import { createCgroup, removeCgroups, removeParents } from "./manager.ts";
 import { ruleLine, type DeviceState } from "./device-rules.ts";
 
 let cachedMount: string | null | undefined;
@@ -87,7 +87,9 @@ export function destroyV1DevicesCgroup(dir: string, created: string[]): void {
       if (isDir) { nested.push(sub); walk(sub); }
     }
   };
-  if (created.includes(dir)) walk(dir);
+  if (!created.includes(dir)) return removeParents(created);
+  walk(dir);
   removeCgroups(nested);
-  removeCgroups(created);
+  removeCgroups(created.slice(created.indexOf(dir)));
+  removeParents(created.slice(0, created.indexOf(dir)));
 }

@@ -13,7 +13,7 @@ export function run(argv: string[], g: Globals): number {
   if (values.quiet) print(states.map((s) => s.id + "\n").join(""));
   else if (format === "json") print(JSON.stringify(states) + "\n");
   else {
-    const rows = [["ID", "PID", "STATUS", "BUNDLE"], ...states.map((s) => [s.id, String(s.pid ?? 0), s.status, s.bundle])];
+    const rows = [["ID", "PID", "STATUS", "BUNDLE"], ...states.map((s) => "error" in s ? [s.id, "-", s.status, s.error] : [s.id, String(s.pid ?? 0), s.status, s.bundle])];
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     print(rows.map((r) => r.map((v, c) => v.padEnd(widths[c])).join("   ").trimEnd() + "\n").join(""));
   }

@@ -3,9 +3,12 @@
 // leaves nothing behind.
 import { host } from "../sys/host.ts";
 import { RtError } from "../errors.ts";
-import { destroyCgroup } from "../cgroups/manager.ts";
+import { cgroupPids, destroyCgroup, isPopulated } from "../cgroups/manager.ts";
 import { destroyV1DevicesCgroup } from "../cgroups/v1-devices.ts";
-import { readProcStat } from "../state/proc.ts";
+import { exists, isDirectory } from "../sys/files.ts";
+import * as path from "../sys/path.ts";
+import { isSameLiveProcess, readProcStat } from "../state/proc.ts";
+import { crashPoint } from "./crash-point.ts";
 import { writeFileAtomic, type ContainerRecord } from "../state/store.ts";
 import { validateId } from "../state/id.ts";
 import type { OperationContext } from "./context.ts";
@@ -68,7 +71,12 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
   const devicesV1Dir = devicesMount ? v1Devices.v1DevicesDir(cgroupDir, mount, devicesMount) : "";
   const listenFds = Number(host().env("LISTEN_FDS") ?? 0) || 0;
   const extraFds = listenFds + (opts.preserveFds ?? 0);
-  ctx.store.claim(id);
+  const self = readProcStat(host().pid());
+  // The dirs that do not exist yet are the ones rt will make (and may remove):
+  // recorded before the first mkdir, so that an rt killed half-way leaves a
+  // record that names them.
+  const cgroupPlanned = cgroupDir && mount ? missingDirs(cgroupDir, mount) : [];
+  const devicesPlanned = devicesMount ? missingDirs(devicesV1Dir, devicesMount) : [];
   const record: ContainerRecord = {
     ociVersion: bundle.spec.ociVersion,
     id,
@@ -79,24 +87,35 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
     annotations: bundle.spec.annotations,
     created: new Date().toISOString(),
     cgroupDir,
-    cgroupCreated: [],
-    ...(devicesV1Dir ? { devicesV1Dir, devicesV1Created: [] } : {}),
+    cgroupCreated: cgroupPlanned,
+    ...(devicesV1Dir ? { devicesV1Dir, devicesV1Created: devicesPlanned } : {}),
+    creating: true,
+    ...(self ? { creator: { pid: host().pid(), startTime: self.startTime } } : {}),
   };
   const hooks = lifecycle.createHooks(bundle.spec, record, ctx.store.dir(id), startImmediately);
+  ctx.store.claim(record, { id, cgroupDir, cgroupCreated: cgroupPlanned, ...(devicesV1Dir ? { devicesV1Dir, devicesV1Created: devicesPlanned } : {}) });
   let pid = 0;
   try {
-    ctx.store.write(record);
+    crashPoint("create:claimed");
+    // A cgroup that already holds processes is refused (after the claim, so
+    // that a duplicate id is told as such): rt signals only what it started
+    // or what is in a cgroup it created, and delete or a failed create could
+    // not tell the container's processes from the others there.
+    if (cgroupDir && isDirectory(cgroupDir) && isPopulated(cgroupDir)) {
+      throw new RtError(`linux.cgroupsPath: ${cgroupDir} already holds processes (${cgroupPids(cgroupDir).slice(0, 5).join(", ") || "populated"}): rt joins only an empty or a new cgroup`);
+    }
     // Rootless: only where the cgroup hierarchy is delegated (cgroups/delegation.ts).
     if (cgroupDir && mount) {
       const made = createCgroup(cgroupDir, mount, callerIds().uid, ctx.warn);
       record.cgroupCreated = made.created;
-      if (made.dir !== cgroupDir) {
-        record.cgroupDir = made.dir;
-        ctx.store.write(record);
-      }
+      record.cgroupDir = made.dir;
+      ctx.store.write(record);
+      crashPoint("create:cgroup-made");
     }
     if (devicesMount) {
       record.devicesV1Created = v1Devices.createV1DevicesCgroup(devicesV1Dir, devicesMount);
+      ctx.store.write(record);
+      crashPoint("create:v1-devices-made");
       v1Devices.applyV1DeviceRules(devicesV1Dir, containerDeviceState(bundle.spec));
     }
     const plan = buildPlan({
@@ -118,14 +137,28 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
       warn: ctx.warn,
     });
     hooks.remember(plan);
-    const launched = await launch(plan, extraFds, ctx.debug, mode === "wait", hooks.onPause);
+    // The pid goes into the record the moment it is known: from then on an
+    // interrupted create leaves a record that names its init.
+    const onPid = (p: number): void => {
+      pid = p;
+      crashPoint("create:pid-reported", p);
+      record.pid = p;
+      record.pidStartTime = readProcStat(p)?.startTime ?? "gone";
+      ctx.store.write(record);
+      crashPoint("create:pid-recorded", p);
+    };
+    const launched = await launch(plan, extraFds, ctx.debug, mode === "wait", onPid, hooks.onPause);
     pid = launched.pid;
+    crashPoint("create:ready", pid);
     const stat = readProcStat(pid);
     // `run` lets the program go at once, so it may already be gone: stopped.
-    if (!stat && !startImmediately) throw new RtError(`container init (pid ${pid}) exited during create`);
+    if ((!stat || stat.startTime !== record.pidStartTime) && !startImmediately) throw new RtError(`container init (pid ${pid}) exited during create`);
     record.pid = pid;
-    record.pidStartTime = stat?.startTime ?? "gone";
+    if (!record.pidStartTime) record.pidStartTime = stat?.startTime ?? "gone";
+    delete record.creating;
+    delete record.creator;
     ctx.store.write(record);
+    crashPoint("create:record-final", pid);
     if (opts.pidFile) writeFileAtomic(opts.pidFile, String(pid));
     return { pid, exited: launched.exited };
   } catch (e) {
@@ -135,9 +168,22 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
   }
 }
 
+/** The dirs from mount down to dir that do not exist yet (outermost first). */
+function missingDirs(dir: string, mount: string): string[] {
+  const out: string[] = [];
+  let cur = mount;
+  for (const part of path.relative(mount, dir).split("/")) {
+    cur = path.join(cur, part);
+    if (out.length || !exists(cur)) out.push(cur);
+  }
+  return out;
+}
+
 /** A failed create leaves nothing behind: no process, no cgroup, no state dir. */
 function undoCreate(ctx: OperationContext, record: ContainerRecord, pid: number): void {
-  if (pid) { try { host().kill(pid, 9); } catch { /* gone */ } }
+  if (pid && isSameLiveProcess(pid, record.pidStartTime || (readProcStat(pid)?.startTime ?? ""))) {
+    try { host().kill(pid, 9); } catch { /* gone */ }
+  }
   try {
     if (record.cgroupDir) destroyCgroup(record.cgroupDir, record.cgroupCreated);
   } catch { /* best effort; the error being reported matters more */ }

@@ -20,12 +20,14 @@ export interface LaunchedContainer {
  *   parent): under Node the child then keeps the event loop alive until it exits.
  */
 /**
+ * @param onPid called as soon as the init's pid is known, so that create can
+ *   record it before anything else can fail.
  * @param onHooks runs rt's own hooks while the init waits in HOOK_PAUSE (given
  *   its pid); throws to abort the create.
  */
-export async function launch(plan: Plan, extraFds: number, debug?: (msg: string) => void, watch = false, onHooks?: (pid: number) => void): Promise<LaunchedContainer> {
+export async function launch(plan: Plan, extraFds: number, debug?: (msg: string) => void, watch = false, onPid?: (pid: number) => void, onHooks?: (pid: number) => void): Promise<LaunchedContainer> {
   debug?.(`plan:\n${describePlan(plan)}`);
-  const reports = new ReportReader(plan, debug, onHooks);
+  const reports = new ReportReader(plan, debug, onPid, onHooks);
   const path = executorPath();
   let exited: Promise<number>;
   try {
@@ -49,13 +51,16 @@ export async function launch(plan: Plan, extraFds: number, debug?: (msg: string)
 class ReportReader {
   private pid = 0;
   private ready = false;
-  constructor(private readonly plan: Plan, private readonly debug?: (m: string) => void, private readonly onHooks?: (pid: number) => void) {}
+  constructor(private readonly plan: Plan, private readonly debug?: (m: string) => void, private readonly onPid?: (pid: number) => void, private readonly onHooks?: (pid: number) => void) {}
 
   /** Returns true once the container is ready; throws the failure, named by its field. */
   take(line: string, send: (data: string) => void): boolean {
     this.debug?.(`rt-exec: ${line}`);
     const r: Report = parseReport(line);
-    if (r.kind === "PID") this.pid = r.pid;
+    if (r.kind === "PID") {
+      this.pid = r.pid;
+      this.onPid?.(r.pid);
+    }
     else if (r.kind === "READY") return (this.ready = true);
     else if (r.kind === "ERROR") {
       const op = r.op >= 0 ? this.plan[r.op] : undefined;

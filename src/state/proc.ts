@@ -5,6 +5,7 @@ import { readTextOrNull } from "../sys/files.ts";
 export interface ProcStat {
   state: string;
   startTime: string;
+  ppid: number;
 }
 
 export function readProcStat(pid: number): ProcStat | null {
@@ -12,7 +13,7 @@ export function readProcStat(pid: number): ProcStat | null {
   if (text === null) return null;
   // comm may contain spaces and parentheses: fields start after the last ")".
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  return { state: fields[0], startTime: fields[19] };
+  return { state: fields[0], startTime: fields[19], ppid: Number(fields[1]) };
 }
 
 /** True if this is our live process (not a zombie) that started at startTime. */

@@ -1,14 +1,38 @@
-// The state directory: <root>/<id>/ holds state.json and, until `start`,
-// exec.fifo. Nothing else keeps state between rt invocations (no daemon).
+// The state directory: <root>/<id>/ holds state.json, cgroups.json (the
+// anchor, see below) and, until `start`, exec.fifo. Nothing else keeps state
+// between rt invocations (no daemon).
+//
+// The state root is never followed through a symlink (README): its path must
+// be canonical, for every command alike. A container's dir and files must be
+// real (never symlinks): a dir linked to another container's would otherwise
+// let `delete --force` kill that one.
 import { host } from "../sys/host.ts";
-import { isDirectory, mkdirAll, removeTree } from "../sys/files.ts";
+import { exists, mkdirAll, readTextOrNull, removeTree } from "../sys/files.ts";
 import * as path from "../sys/path.ts";
 import { RtError, describeSysError } from "../errors.ts";
 import { validateId } from "./id.ts";
+import { checkRecord, type Anchor } from "./record.ts";
 
 export const DEFAULT_ROOT = "/run/rt";
 export const STATE_FILE = "state.json";
 export const FIFO_FILE = "exec.fifo";
+/**
+ * Written once, before rt makes anything for the container (cgroup dirs), and
+ * never rewritten: if state.json is lost or damaged, `delete --force` still
+ * finds the cgroups to empty and remove.
+ */
+export const ANCHOR_FILE = "cgroups.json";
+export type { Anchor } from "./record.ts";
+/** <root>/.claim.<pid>.<random>: a claim being prepared (list skips dot names). */
+const CLAIM_PREFIX = ".claim.";
+
+/** state.json (or the state dir) is unreadable as a record: `state` reports it, `delete --force` clears it through the anchor. */
+export class DamagedStateError extends RtError {
+  constructor(readonly id: string, readonly reason: string) {
+    super(`state of container "${id}" is damaged: ${reason} (rt delete --force removes it)`);
+    this.name = "DamagedStateError";
+  }
+}
 
 /** What rt records about a container; `rt state` derives status from it. */
 export interface ContainerRecord {
@@ -31,6 +55,13 @@ export interface ContainerRecord {
   devicesV1Created?: string[];
   /** Hooks and other config needed after create (poststart, poststop). */
   config?: unknown;
+  /**
+   * Set until create has finished: the pid (as soon as the executor reports
+   * it) and the cgroup dirs (before they are made) are recorded while it is.
+   */
+  creating?: boolean;
+  /** The rt process doing the create (pid and start time): a dead one means the create was interrupted. */
+  creator?: { pid: number; startTime: string };
 }
 
 export class StateStore {
@@ -49,48 +80,151 @@ export class StateStore {
   }
 
   /**
-   * Claims the id atomically: mkdir fails with EEXIST for the loser of two
-   * concurrent creates. The root itself is created 0700 if missing.
+   * Claims the id atomically, with its first record and the anchor already in
+   * place: both are written in a private dir that is then renamed to <id>.
+   * rename fails (EEXIST/ENOTEMPTY) for the loser of two concurrent creates,
+   * as every claimed dir holds state.json; no rt killed at any point leaves a
+   * state dir that does not say what it is. The root is created 0700 if missing.
    */
-  claim(id: string): string {
+  claim(record: ContainerRecord, anchor: Anchor): string {
+    const id = record.id;
     const dir = this.dir(id);
     try {
       mkdirAll(this.root, 0o700);
     } catch (e) {
       throw new RtError(`state root ${this.root}: ${describeSysError(e)}`);
     }
-    this.assertRootIsDirectory();
+    this.assertRootIsCanonical();
+    this.removeStaleClaims();
+    if (exists(dir)) throw new RtError(`container "${id}" already exists`);
+    const tmp = path.join(this.root, `${CLAIM_PREFIX}${host().pid()}.${Math.random().toString(36).slice(2, 10)}`);
     try {
-      host().mkdir(dir, 0o700);
+      host().mkdir(tmp, 0o700);
+      this.writeIn(tmp, STATE_FILE, JSON.stringify(record));
+      this.writeIn(tmp, ANCHOR_FILE, JSON.stringify(anchor));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new RtError(`container "${id}" already exists`);
+      try { removeTree(tmp); } catch { /* the error below matters more */ }
+      throw e instanceof RtError ? e : new RtError(`state dir ${tmp}: ${describeSysError(e)}`);
+    }
+    try {
+      host().rename(tmp, dir);
+    } catch (e) {
+      try { removeTree(tmp); } catch { /* likewise */ }
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EEXIST" || code === "ENOTEMPTY") throw new RtError(`container "${id}" already exists`);
       throw new RtError(`state dir ${dir}: ${describeSysError(e)}`);
     }
     return dir;
   }
 
-  /** The state root must be a real directory, never a symlink that leads elsewhere. */
-  private assertRootIsDirectory(): void {
-    if (!isDirectory(this.root)) throw new RtError(`state root ${this.root} is not a directory`);
+  private writeIn(dir: string, name: string, text: string): void {
+    const file = path.join(dir, name);
+    try {
+      host().writeFile(file, text, 0o600, "wx");
+    } catch (e) {
+      throw new RtError(`writing ${file}: ${describeSysError(e)}`);
+    }
   }
 
-  /** Reads the record; null while the container is still being created (its dir exists, state.json not yet). */
-  read(id: string): ContainerRecord | null {
-    const dir = this.dir(id);
-    const file = path.join(dir, STATE_FILE);
-    let text: string;
+  /** Claim dirs of rt processes killed before their rename (a dead pid, or one started after the dir was made). */
+  private removeStaleClaims(): void {
+    let names: string[] = [];
+    try { names = host().readdir(this.root); } catch { return; }
+    for (const n of names) {
+      if (!n.startsWith(CLAIM_PREFIX)) continue;
+      const pid = Number(n.slice(CLAIM_PREFIX.length).split(".")[0]);
+      if (pid > 0 && pid !== host().pid() && readTextOrNull(`/proc/${pid}/stat`) !== null) continue;
+      try { removeTree(path.join(this.root, n)); } catch { /* another rt did */ }
+    }
+  }
+
+  /**
+   * The rule for every command: the root must be a directory reached without
+   * any symlink (in it or in a parent). A missing root is fine (nothing there).
+   */
+  assertRootIsCanonical(): void {
+    let info;
     try {
-      text = host().readFile(file);
+      info = host().lstat(this.root);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw new RtError(`state root ${this.root}: ${describeSysError(e)}`);
+    }
+    if (info.isSymlink) throw new RtError(`state root ${this.root} is a symlink: give the directory itself (rt never follows the state root through a symlink)`);
+    if (!info.isDirectory) throw new RtError(`state root ${this.root} is not a directory`);
+    let real: string;
+    try {
+      real = host().realpath(this.root);
+    } catch (e) {
+      throw new RtError(`state root ${this.root}: ${describeSysError(e)}`);
+    }
+    if (real !== this.root) throw new RtError(`state root ${this.root} is reached through a symlink (it is ${real}): give that path (rt never follows the state root through a symlink)`);
+  }
+
+  /**
+   * Reads the record. Every state dir holds one from its claim on, so a
+   * missing, unreadable or mistyped state.json throws DamagedStateError.
+   */
+  read(id: string): ContainerRecord {
+    const dir = this.realDir(id);
+    const file = path.join(dir, STATE_FILE);
+    const text = this.readOwnFile(id, file);
+    if (text === null) throw new DamagedStateError(id, `${file} is missing`);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new DamagedStateError(id, `${file} is not valid JSON`);
+    }
+    const wrong = checkRecord(value, id);
+    if (wrong) throw new DamagedStateError(id, `${file}: ${wrong}`);
+    return value as ContainerRecord;
+  }
+
+  /** The anchor (what create was about to make), or null if there is none or it cannot be trusted. */
+  readAnchor(id: string): Anchor | null {
+    const file = path.join(this.realDir(id), ANCHOR_FILE);
+    let text: string | null;
+    try {
+      text = this.readOwnFile(id, file);
+    } catch {
+      return null;
+    }
+    if (text === null) return null;
+    try {
+      const a = JSON.parse(text) as Anchor;
+      if (a && typeof a === "object" && a.id === id && typeof a.cgroupDir === "string" && Array.isArray(a.cgroupCreated)) return a;
+    } catch { /* damaged too */ }
+    return null;
+  }
+
+  /** The container's state dir; throws DamagedStateError if it is not a real directory, and "does not exist" if absent. */
+  realDir(id: string): string {
+    const dir = this.dir(id);
+    this.assertRootIsCanonical();
+    let info;
+    try {
+      info = host().lstat(dir);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" && isDirectory(dir)) return null;
       if (code === "ENOENT" || code === "ENOTDIR") throw new RtError(`container "${id}" does not exist`);
-      throw new RtError(`reading state of "${id}": ${describeSysError(e)}`);
+      throw new RtError(`state dir ${dir}: ${describeSysError(e)}`);
     }
+    if (info.isSymlink) throw new DamagedStateError(id, `${dir} is a symlink, not a state directory`);
+    if (!info.isDirectory) throw new DamagedStateError(id, `${dir} is not a directory`);
+    return dir;
+  }
+
+  /** A regular file of the state dir (never a symlink), or null if absent. */
+  private readOwnFile(id: string, file: string): string | null {
     try {
-      return JSON.parse(text) as ContainerRecord;
-    } catch {
-      throw new RtError(`state of "${id}" is corrupt (${file})`);
+      const info = host().lstat(file);
+      if (!info.isFile) throw new DamagedStateError(id, `${file} is not a regular file`);
+      return host().readFile(file);
+    } catch (e) {
+      if (e instanceof RtError) throw e;
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw new RtError(`reading state of "${id}": ${describeSysError(e)}`);
     }
   }
 
@@ -98,16 +232,24 @@ export class StateStore {
   write(record: ContainerRecord): void {
     const dir = this.dir(record.id);
     const tmp = path.join(dir, `.${STATE_FILE}.tmp`);
-    host().writeFile(tmp, JSON.stringify(record), 0o600, "w");
-    host().rename(tmp, path.join(dir, STATE_FILE));
+    const file = path.join(dir, STATE_FILE);
+    try {
+      host().writeFile(tmp, JSON.stringify(record), 0o600, "w");
+      host().rename(tmp, file);
+    } catch (e) {
+      try { host().unlink(tmp); } catch { /* nothing to undo */ }
+      throw new RtError(`writing ${file}: ${describeSysError(e)}`);
+    }
   }
 
+  /** Removes the state dir; a symlink in its place is unlinked, never followed. */
   remove(id: string): void {
     removeTree(this.dir(id));
   }
 
   /** Ids of every container under the root (for `rt list`). */
   list(): string[] {
+    this.assertRootIsCanonical();
     try {
       return host().readdir(this.root).filter((n) => !n.startsWith(".")).sort();
     } catch {

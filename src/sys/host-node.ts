@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { Socket } from "node:net";
 import { installHost, type FileInfo, type Host, type LaunchOptions, type Launched, type RunOptions, type RunResult } from "./host.ts";
 
-const info = (st: fs.Stats): FileInfo => ({ isDirectory: st.isDirectory() });
+const info = (st: fs.Stats): FileInfo => ({ isDirectory: st.isDirectory(), isFifo: st.isFIFO(), isSymlink: st.isSymbolicLink(), isFile: st.isFile() });
 const FLAGS = { w: "w", a: "a", wx: "wx" } as const;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 const signalName = (n: number) => Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined;
@@ -32,6 +32,7 @@ export const nodeHost: Host = {
   stat: (path) => info(fs.statSync(path)),
   readdir: (path) => fs.readdirSync(path),
   realpath: (path) => fs.realpathSync(path),
+  readlink: (path) => fs.readlinkSync(path),
   writeFifoNonblocking(path, data) {
     const fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
     try { fs.writeSync(fd, data); } finally { fs.closeSync(fd); }

@@ -7,7 +7,14 @@ import * as sys from "rt:sys";
 import * as os from "qjs:os";
 import { installHost, type FileInfo, type Host, type LaunchOptions, type Launched } from "./host.ts";
 
-const info = (st: { mode: number }): FileInfo => ({ isDirectory: (st.mode & sys.S_IFMT) === sys.S_IFDIR });
+// S_IFMT bits (stat(2)): the host's stat returns the raw mode.
+const type = (mode: number): number => mode & 0o170000;
+const info = (st: { mode: number }): FileInfo => ({
+  isDirectory: type(st.mode) === 0o040000,
+  isFifo: type(st.mode) === 0o010000,
+  isSymlink: type(st.mode) === 0o120000,
+  isFile: type(st.mode) === 0o100000,
+});
 
 /** waitpid status → a shell's exit status (128+n for a signal). */
 const shellStatus = (status: number): number => ((status & 0x7f) === 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f));
@@ -133,6 +140,7 @@ export const quickjsHost: Host = {
   stat: (path) => info(sys.stat(path)),
   readdir: (path) => sys.readdir(path),
   realpath: (path) => sys.realpath(path),
+  readlink: (path) => sys.readlink(path),
   writeFifoNonblocking(path, data) {
     const fd = sys.open(path, sys.O_WRONLY | sys.O_NONBLOCK);
     try { writeAll(fd, data); } finally { sys.close(fd); }

@@ -7,9 +7,14 @@
 // Failures are thrown as Node-style system errors: `code` ("ENOENT"),
 // `syscall`, `path`, so describeSysError reads both hosts alike.
 
-/** What rt needs of stat/lstat: whether it is a directory. */
+/** What rt needs of stat/lstat: the file's type. */
 export interface FileInfo {
   isDirectory: boolean;
+  /** A named pipe: the exec fifo must still be one when `start` writes to it. */
+  isFifo: boolean;
+  /** lstat only: the path is a symlink (state dirs and files must never be). */
+  isSymlink: boolean;
+  isFile: boolean;
 }
 
 export interface LaunchOptions {
@@ -76,6 +81,8 @@ export interface Host {
   stat(path: string): FileInfo;
   readdir(path: string): string[];
   realpath(path: string): string;
+  /** readlink(2): where a symlink (or a /proc magic link) points. */
+  readlink(path: string): string;
   /** Opens a fifo for writing without blocking (ENXIO if nobody reads), writes data, closes. */
   writeFifoNonblocking(path: string, data: string): void;
 
