@@ -97,6 +97,7 @@ static int run_child_op(const struct op *o) {
   case OP_MEMPOLICY: return op_mempolicy(o);
   case OP_MOUNT_IDMAP: return op_mount_idmap(o);
   case OP_CHROOT: return op_chroot(o);
+  case OP_KEYRING: return op_keyring(o);
   /* Never skip an op silently: an unknown one fails the create. */
   default: return fail(ENOSYS, "%s: this rt-exec does not carry it out", op_name(o->code));
   }

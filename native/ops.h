@@ -125,6 +125,9 @@ int op_netdev(const struct op *o, long idx);
 int netdev_apply(pid_t pid, long *op);
 void netdev_close(void);
 
+/* ops_keyring.c: the init's own session keyring */
+int op_keyring(const struct op *o);
+
 /* selfexec.c */
 void ensure_sealed_self(char **argv, int report_fd);
 

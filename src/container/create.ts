@@ -16,6 +16,8 @@ export interface CreateOptions {
   consoleSocket?: string;
   preserveFds?: number;
   noPivot?: boolean;
+  /** --no-new-keyring: keep the caller's session keyring (src/linux/keyring.ts). */
+  noNewKeyring?: boolean;
   /**
    * Library use: keep the executor as the container's parent, so that
    * `Created.exited` (and `wait(id)`) resolve with its exit status when it
@@ -112,6 +114,8 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
       consoleSocket: opts.consoleSocket,
       startImmediately,
       warn: ctx.warn,
+      containerId: id,
+      noNewKeyring: opts.noNewKeyring,
     });
     const launched = await launch(plan, extraFds, ctx.debug, mode === "wait");
     pid = launched.pid;
