@@ -1,6 +1,6 @@
 // The library API: every rt command is a method here, a thin facade over one
 // module per operation in src/container/ (create, start, state, kill, delete,
-// run); src/cli only parses arguments and calls these. Errors are RtError
+// run, ps); src/cli only parses arguments and calls these. Errors are RtError
 // with a message naming the field.
 import { RtError } from "./errors.ts";
 import type { State } from "./spec/types.ts";
@@ -12,6 +12,7 @@ import { containerState, listContainers } from "./container/state.ts";
 import { killContainer } from "./container/kill.ts";
 import { deleteContainer } from "./container/delete.ts";
 import { runContainer } from "./container/run.ts";
+import { containerProcesses } from "./container/ps.ts";
 
 export type { CreateOptions, Created } from "./container/create.ts";
 
@@ -64,6 +65,11 @@ export class Runtime {
 
   kill(id: string, signal: number, all = false): void {
     killContainer(this.ctx, id, signal, all);
+  }
+
+  /** Host pids of the container's processes (its cgroup tree), ascending. */
+  processes(id: string): number[] {
+    return containerProcesses(this.ctx, id);
   }
 
   delete(id: string, force = false): void {

@@ -2,7 +2,7 @@
 // Importing this module installs it. The executor's reports are read with
 // events, so a service's event loop never blocks on a create.
 import * as fs from "node:fs";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { constants as osConstants } from "node:os";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,10 +51,21 @@ export const nodeHost: Host = {
     return () => hs.forEach(([name, h]) => process.off(name, h));
   },
 
+  captureOutput(path, argv) {
+    const r = spawnSync(path, argv.slice(1), { argv0: argv[0], env: passedEnv(), stdio: ["inherit", "pipe", "pipe"], encoding: "utf8" });
+    if (r.error) throw r.error;
+    return { status: r.status ?? 128 + (r.signal ? osConstants.signals[r.signal] : 0), output: r.stdout + r.stderr };
+  },
+
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   exit: (code) => process.exit(code),
 };
+
+/** What a program rt runs for the user gets of rt's environment (captureOutput). */
+function passedEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && (k === "PATH" || k === "LANG" || k.startsWith("LC_")))) as Record<string, string>;
+}
 
 async function launch(o: LaunchOptions): Promise<Launched> {
   const syncIndex = 3 + o.passFds;

@@ -114,6 +114,35 @@ async function launch(o: LaunchOptions): Promise<Launched> {
   return { exited };
 }
 
+/** A program's stdout and stderr together, through one end of a socketpair, then its status. */
+function captureOutput(path: string, argv: string[]): { status: number; output: string } {
+  // Only these of rt's environment (sys has getenv, not environ): enough for
+  // ps to find its way and speak the caller's language.
+  const env = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "LC_NUMERIC", "LC_TIME"]
+    .flatMap((k) => { const v = sys.getenv(k); return v === undefined ? [] : [`${k}=${v}`]; });
+  const [mine, theirs] = sys.socketpair();
+  let pid: number;
+  try {
+    pid = sys.spawn(path, argv, env, [0, theirs, theirs]);
+  } catch (e) {
+    sys.close(mine);
+    throw e;
+  } finally {
+    sys.close(theirs);
+  }
+  const chunks: string[] = [];
+  try {
+    for (const r = new LineReader(mine); ;) {
+      const line = r.next();
+      if (line === null) break;
+      chunks.push(line + "\n");
+    }
+  } finally {
+    sys.close(mine);
+  }
+  return { status: reap(pid), output: chunks.join("") };
+}
+
 export const quickjsHost: Host = {
   argv: () => sys.argv,
   pid: () => sys.getpid(),
@@ -163,6 +192,8 @@ export const quickjsHost: Host = {
       sys.unblockSignals(signals);
     };
   },
+
+  captureOutput,
 
   stdout: (text) => writeAll(1, text),
   stderr: (text) => writeAll(2, text),

@@ -62,6 +62,13 @@ export interface Host {
   /** Calls handler(signal number) for each of these signals until the returned stop(). */
   onSignals(signals: number[], handler: (signal: number) => void): () => void;
 
+  /**
+   * Runs a program (argv[0] included in argv; PATH, LANG and LC_* of rt's
+   * environment), stdin rt's, stdout and stderr together captured, and waits
+   * for it: `rt ps -- <ps-args>` runs the host's ps.
+   */
+  captureOutput(path: string, argv: string[]): { status: number; output: string };
+
   stdout(text: string): void;
   stderr(text: string): void;
   exit(code: number): never;
