@@ -28,6 +28,7 @@ const COMMANDS: Record<string, [summary: string, load: () => Promise<CommandModu
   run: ["create and start a container (and wait for it)", () => import("./run.ts")],
   list: ["list containers", () => import("./list.ts")],
   ps: ["list the processes of a container", () => import("./ps.ts")],
+  features: ["print what this build of rt supports (features.md) as JSON", () => import("./features.ts")],
   spec: ["write a starter config.json", () => import("./spec.ts")],
   validate: ["check a bundle's config.json without creating anything", () => import("./validate.ts")],
 };
