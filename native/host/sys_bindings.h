@@ -42,6 +42,15 @@ SYS_BINDING(waitpid);
 SYS_BINDING(sleep);
 SYS_BINDING(exit);
 
+// sys_tty.c
+SYS_BINDING(unixListen);
+SYS_BINDING(recvFd);
+SYS_BINDING(ttyMakeRaw);
+SYS_BINDING(ttyRestore);
+SYS_BINDING(ttyGetSize);
+SYS_BINDING(ttySetSize);
+SYS_BINDING(setNonblock);
+
 #undef SYS_BINDING
 
 #endif

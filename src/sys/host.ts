@@ -30,6 +30,22 @@ export interface Launched {
   exited: Promise<number>;
 }
 
+/** A console socket rt itself listens on (a foreground `rt run` with process.terminal). */
+export interface ConsoleListener {
+  /** Accepts the executor's connection and returns the pty master it sent (SCM_RIGHTS). */
+  receive(): number;
+  /** Closes the socket and removes its path. */
+  close(): void;
+}
+
+/** rt's own stdio joined to a container's pty master (see attachTerminal). */
+export interface AttachedTerminal {
+  /** Gives the container's terminal rt's window size (the kernel then sends it SIGWINCH). */
+  resize(): void;
+  /** Once the container has exited: copies what it still wrote, stops copying, restores rt's terminal, closes the master. */
+  close(): void;
+}
+
 export interface Host {
   /** The command-line arguments after the program. */
   argv(): string[];
@@ -68,6 +84,16 @@ export interface Host {
    * for it: `rt ps -- <ps-args>` runs the host's ps.
    */
   captureOutput(path: string, argv: string[]): { status: number; output: string };
+
+  /** Listens on a new AF_UNIX stream socket at path (mode by umask; rt puts it in its 0700 state root). */
+  listenConsole(path: string): ConsoleListener;
+  /**
+   * Joins rt's stdio to the pty master, as `docker run -it` does: rt's
+   * terminal (when stdin is one) in raw mode, so every key (Ctrl-C too)
+   * reaches the container's line discipline; the master gets rt's window
+   * size; stdin → master and master → stdout copied in the event loop.
+   */
+  attachTerminal(master: number): AttachedTerminal;
 
   stdout(text: string): void;
   stderr(text: string): void;

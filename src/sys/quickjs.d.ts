@@ -35,6 +35,14 @@ declare module "rt:sys" {
   export function spawn(path: string, argv: string[], env: string[], fds: number[]): number;
   export function waitpid(pid: number, flags: number): [number, number];
   export function sleep(ms: number): void;
+  /** sys_tty.c: a console socket rt listens on, raw mode, window sizes. */
+  export function unixListen(path: string): number;
+  export function recvFd(listenFd: number): number;
+  export function ttyMakeRaw(fd: number): Uint8Array;
+  export function ttyRestore(fd: number, saved: Uint8Array): void;
+  export function ttyGetSize(fd: number): [number, number] | null;
+  export function ttySetSize(fd: number, rows: number, cols: number): void;
+  export function setNonblock(fd: number, on: boolean): void;
   export function exit(code: number): never;
   export const O_RDONLY: number, O_WRONLY: number, O_RDWR: number, O_CREAT: number, O_EXCL: number,
     O_TRUNC: number, O_APPEND: number, O_NONBLOCK: number, O_DIRECTORY: number, O_NOFOLLOW: number;
