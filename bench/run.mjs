@@ -79,6 +79,10 @@ const cases = {
   "state (running container)": (rtm) => time(rtm.bin, ["--root", rtm.root, "state", "sleeper"]),
   "run /bin/true": (rtm) => time(rtm.bin, ["--root", rtm.root, "run", "--bundle", bundle, `b${++seq}`]),
   "engine cycle create→start→wait→delete": cliCycle,
+  "ps --format json (running container)": (rtm) => time(rtm.bin, ["--root", rtm.root, "ps", "--format", "json", "sleeper"]),
+  "ps (table: the host's ps -ef, filtered)": (rtm) => time(rtm.bin, ["--root", rtm.root, "ps", "sleeper"]),
+  "features": (rtm) => time(rtm.bin, ["features"]),
+  "delete --force of a container that is gone": (rtm) => time(rtm.bin, ["--root", rtm.root, "delete", "--force", "gone"]),
 };
 
 // A running container for `state`.

@@ -101,6 +101,7 @@ static int run_child_op(const struct op *o, long i) {
   case OP_HOOK_PID: return op_hook_pid(o);
   case OP_HOOK_PAUSE: return op_hook_pause(o);
   case OP_HOOK_RUN: return op_hook_run(o, i);
+  case OP_KEYRING: return op_keyring(o);
   /* Never skip an op silently: an unknown one fails the create. */
   default: return fail(ENOSYS, "%s: this rt-exec does not carry it out", op_name(o->code));
   }

@@ -137,6 +137,8 @@ int op_hook_run(const struct op *o, long idx);
 /* Parent: relays a "HOOKS <kind>" line to rt, waits for its go-ahead ('1') on
  * the sync socket and passes it to the init. 0, or -1 (refused, or rt gone). */
 int hooks_relay(const char *line, int release_fd);
+/* ops_keyring.c: the init's own session keyring */
+int op_keyring(const struct op *o);
 
 /* selfexec.c */
 void ensure_sealed_self(char **argv, int report_fd);

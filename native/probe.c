@@ -293,6 +293,21 @@ static int probe_pty(void) {
 }
 /* end device control */
 
+/* runc commands (x3): the session keyring this process has, as
+ * "type;uid;gid;perm;description" (KEYCTL_DESCRIBE of KEY_SPEC_SESSION_KEYRING). */
+#include <sys/syscall.h>
+static int probe_keyring(void) {
+  long id = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* KEY_SPEC_SESSION_KEYRING */, 0, 0, 0);
+  if (id < 0) return printf("session keyring "), print_errno_result(-1);
+  char desc[512];
+  long n = syscall(SYS_keyctl, 6 /* KEYCTL_DESCRIBE */, id, desc, sizeof desc - 1, 0);
+  if (n < 0) return printf("describe "), print_errno_result(-1);
+  desc[n < (long)sizeof desc ? n : (long)sizeof desc - 1] = '\0';
+  printf("%ld %s\n", id, desc);
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+/* end runc commands (x3) */
+
 static void on_term(int sig) {
   (void)sig;
   _exit(42);
@@ -431,7 +446,7 @@ static int probe_hook(int argc, char **argv) {
 }
 
 static int usage(void) {
-  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty | try mkdir|rmdir|stat PATH… | syscall NAME|NR ARG… [-- …] | syscall32 NR ARG… | hook OUT TAG [PATH…]\n", stderr);
+  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty | try mkdir|rmdir|stat PATH… | syscall NAME|NR ARG… [-- …] | syscall32 NR ARG… | hook OUT TAG [PATH…] | keyring\n", stderr);
   return 2;
 }
 
@@ -489,6 +504,7 @@ int main(int argc, char **argv) {
 #if defined(__x86_64__)
   if (!strcmp(cmd, "syscall32") && argc >= 3 && argc <= 8) return raw_syscall32(argc, argv); /* seccomp */
 #endif
+  if (!strcmp(cmd, "keyring") && argc == 2) return probe_keyring(); /* runc commands (x3) */
   if (!strcmp(cmd, "signal-exit") && argc == 2) {
     /* Tests send SIGTERM and expect 42: proof the signal was delivered and handled. */
     struct sigaction sa = {.sa_handler = on_term};

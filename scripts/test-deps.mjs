@@ -1,5 +1,6 @@
 // npm pretest: installs what the tests need on a new machine (as root, from
-// Debian): busybox-static for the test rootfs, runc for side-by-side runs, uidmap for rootless.
+// Debian): busybox-static for the test rootfs, runc for side-by-side runs, uidmap for rootless,
+// tmux for the interactive terminal test, criu for checkpoint.
 // Then refreshes build/rootfs so it includes busybox.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -9,6 +10,10 @@ if (!["/bin/busybox", "/usr/bin/busybox"].some(existsSync)) need.push("busybox-s
 if (spawnSync("sh", ["-c", "command -v runc"]).status !== 0) need.push("runc");
 // newuidmap/newgidmap for the rootless tests (test/integration/rootless.test.ts installs it too)
 if (!existsSync("/usr/bin/newuidmap")) need.push("uidmap");
+// tmux drives the interactive terminal test of rt run (test/integration/terminal.test.ts)
+if (spawnSync("sh", ["-c", "command -v tmux"]).status !== 0) need.push("tmux");
+// criu for rt checkpoint (test/integration/checkpoint.test.ts)
+if (spawnSync("sh", ["-c", "command -v criu"]).status !== 0) need.push("criu");
 if (need.length && process.getuid?.() === 0 && spawnSync("sh", ["-c", "command -v apt-get"]).status === 0) {
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   const install = () => spawnSync("apt-get", ["install", "-y", "--no-install-recommends", ...need], { stdio: ["ignore", "inherit", "inherit"], env }).status === 0;

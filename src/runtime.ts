@@ -1,6 +1,6 @@
 // The library API: every rt command is a method here, a thin facade over one
 // module per operation in src/container/ (create, start, state, kill, delete,
-// run); src/cli only parses arguments and calls these. Errors are RtError
+// run, ps, checkpoint); src/cli only parses arguments and calls these. Errors are RtError
 // with a message naming the field.
 import { RtError } from "./errors.ts";
 import type { State } from "./spec/types.ts";
@@ -12,9 +12,11 @@ import { containerState, listContainers, type DamagedEntry } from "./container/s
 import { killContainer } from "./container/kill.ts";
 import { deleteContainer } from "./container/delete.ts";
 import { runContainer } from "./container/run.ts";
+import { containerProcesses } from "./container/ps.ts";
 
 export type { CreateOptions, Created } from "./container/create.ts";
 export type { DamagedEntry } from "./container/state.ts";
+export type { CheckpointOptions } from "./container/checkpoint.ts";
 
 export interface RuntimeOptions {
   /** State root (default /run/rt). */
@@ -66,6 +68,17 @@ export class Runtime {
 
   kill(id: string, signal: number, all = false): void {
     killContainer(this.ctx, id, signal, all);
+  }
+
+  /** Host pids of the container's processes (its cgroup tree), ascending. */
+  processes(id: string): number[] {
+    return containerProcesses(this.ctx, id);
+  }
+
+  /** Dumps a running container with CRIU (loaded only here: no other command pays for it). */
+  async checkpoint(id: string, opts: import("./container/checkpoint.ts").CheckpointOptions = {}): Promise<void> {
+    const { checkpointContainer } = await import("./container/checkpoint.ts");
+    checkpointContainer(this.ctx, id, opts);
   }
 
   /** A promise only for a container with poststop hooks. */

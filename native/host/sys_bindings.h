@@ -44,6 +44,14 @@ SYS_BINDING(exit);
 
 // sys_run.c
 SYS_BINDING(run);
+// sys_tty.c
+SYS_BINDING(unixListen);
+SYS_BINDING(recvFd);
+SYS_BINDING(ttyMakeRaw);
+SYS_BINDING(ttyRestore);
+SYS_BINDING(ttyGetSize);
+SYS_BINDING(ttySetSize);
+SYS_BINDING(setNonblock);
 
 #undef SYS_BINDING
 

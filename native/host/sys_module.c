@@ -2,7 +2,7 @@
 // Thin wrappers: each binding is one call (or one obvious loop of calls) and
 // reports failure as a Node-shaped system error. The host decides nothing.
 // This file is the module: its export table and its init. The bindings are
-// in sys_files.c and sys_process.c, their errors in sys_errors.c, argument
+// in sys_files.c, sys_process.c and sys_tty.c, their errors in sys_errors.c, argument
 // conversion in sys_args.c.
 #include <fcntl.h>
 #include <signal.h>
@@ -34,6 +34,8 @@ static const JSCFunctionListEntry sys_funcs[] = {
     FN(getcwd, 0), FN(readlink, 1), FN(getpid, 0), FN(getuid, 0), FN(geteuid, 0),
     FN(getenv, 1), FN(kill, 2), FN(socketpair, 0), FN(spawn, 4), FN(run, 5), FN(waitpid, 2),
     FN(sleep, 1), FN(exit, 1), FN(signalfd, 1), FN(readSignal, 1), FN(unblockSignals, 1),
+    FN(unixListen, 1), FN(recvFd, 1), FN(ttyMakeRaw, 1), FN(ttyRestore, 2), FN(ttyGetSize, 1),
+    FN(ttySetSize, 3), FN(setNonblock, 2),
     INT(O_RDONLY), INT(O_WRONLY), INT(O_RDWR), INT(O_CREAT), INT(O_EXCL), INT(O_TRUNC),
     INT(O_APPEND), INT(O_NONBLOCK), INT(O_DIRECTORY), INT(O_NOFOLLOW),
     INT(S_IFMT), INT(S_IFDIR), INT(S_IFREG), INT(S_IFIFO), INT(S_IFLNK),

@@ -34,6 +34,13 @@ export function cgroupPids(dir: string): number[] {
   }
 }
 
+/** The pids of the cgroup and of every cgroup below it (rt ps), ascending. */
+export function cgroupTreePids(dir: string): number[] {
+  const pids: number[] = [];
+  for (const d of walk(dir)) pids.push(...cgroupPids(d));
+  return pids.sort((a, b) => a - b);
+}
+
 /** Sends sig to every process in the cgroup (and below it). */
 export function signalCgroup(dir: string, signal: number): void {
   if (signal === 9 && writeIfExists(path.join(dir, "cgroup.kill"), "1")) return;

@@ -4,7 +4,13 @@ import { intOption, parseCommand, type ParsedCommand } from "./parse.ts";
 import { runtimeFor } from "./runtime-for.ts";
 import type { CreateOptions } from "../runtime.ts";
 
-// --no-new-keyring is accepted for runc compatibility: rt does not create session keyrings.
+// --no-new-keyring: the init keeps the caller's session keyring instead of a
+// new one named after the container (src/linux/keyring.ts).
+// --no-subreaper is accepted as runc accepts it, and asks for what rt always
+// does: rt never makes itself a child subreaper (PR_SET_CHILD_SUBREAPER). In
+// a foreground `run` the executor is the init's parent and reaps it; a
+// process the container orphans (one without its own pid namespace) goes to
+// the host's nearest subreaper or init, as with runc --no-subreaper.
 export const createOptions = {
   bundle: { type: "string", short: "b" },
   "pid-file": { type: "string" },
@@ -12,6 +18,7 @@ export const createOptions = {
   "preserve-fds": { type: "string" },
   "no-pivot": { type: "boolean" },
   "no-new-keyring": { type: "boolean" },
+  "no-subreaper": { type: "boolean" },
 } as const;
 
 /** The create options as the library takes them (shared with `run`). */
@@ -22,13 +29,14 @@ export function toCreateOptions(values: ParsedCommand["values"]): CreateOptions 
     consoleSocket: values["console-socket"],
     preserveFds: intOption("preserve-fds", values["preserve-fds"], 0),
     noPivot: values["no-pivot"],
+    noNewKeyring: values["no-new-keyring"],
   };
 }
 
 export async function run(argv: string[], g: Globals): Promise<number> {
   const { values, positionals } = parseCommand("create", argv, createOptions, { min: 1, max: 1, names: "<container-id>" });
   if (values.help) {
-    print(`usage: rt create [--bundle <dir>] [--pid-file <file>] [--console-socket <path>] [--preserve-fds <n>] [--no-pivot] <container-id>\n`);
+    print(`usage: rt create [--bundle <dir>] [--pid-file <file>] [--console-socket <path>] [--preserve-fds <n>] [--no-pivot] [--no-new-keyring] [--no-subreaper] <container-id>\n`);
     return 0;
   }
   await runtimeFor(g).create(positionals[0], toCreateOptions(values));

@@ -27,6 +27,10 @@ const COMMANDS: Record<string, [summary: string, load: () => Promise<CommandModu
   delete: ["delete a stopped container and its resources", () => import("./delete.ts")],
   run: ["create and start a container (and wait for it)", () => import("./run.ts")],
   list: ["list containers", () => import("./list.ts")],
+  ps: ["list the processes of a container", () => import("./ps.ts")],
+  checkpoint: ["checkpoint a running container with CRIU", () => import("./checkpoint.ts")],
+  restore: ["(not implemented yet) restore a checkpointed container", () => import("./restore.ts")],
+  features: ["print what this build of rt supports (features.md) as JSON", () => import("./features.ts")],
   spec: ["write a starter config.json", () => import("./spec.ts")],
   validate: ["check a bundle's config.json without creating anything", () => import("./validate.ts")],
 };

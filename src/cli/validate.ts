@@ -12,7 +12,7 @@ export function run(argv: string[], g: Globals): number {
   if (values.help) { print("usage: rt validate [--bundle <dir>]\n"); return 0; }
   const b = loadBundle(values.bundle ?? host().cwd());
   for (const w of b.warnings) g.logger.warn(w);
-  buildPlan({ spec: b.spec, bundle: b.dir, rootfs: b.rootfs, cgroupDir: "", fifoPath: "", mode: "detach", preserveFds: 0, listenFds: 0, noPivot: false, warn: (m) => g.logger.warn(m) });
+  buildPlan({ spec: b.spec, bundle: b.dir, rootfs: b.rootfs, cgroupDir: "", fifoPath: "", hookFifoPath: "", mode: "detach", preserveFds: 0, listenFds: 0, noPivot: false, warn: (m) => g.logger.warn(m) });
   print(`${b.dir}/config.json: valid\n`);
   return 0;
 }

@@ -19,6 +19,8 @@ export interface CreateOptions {
   consoleSocket?: string;
   preserveFds?: number;
   noPivot?: boolean;
+  /** --no-new-keyring: keep the caller's session keyring (src/linux/keyring.ts). */
+  noNewKeyring?: boolean;
   /**
    * Library use: keep the executor as the container's parent, so that
    * `Created.exited` (and `wait(id)`) resolve with its exit status when it
@@ -135,6 +137,8 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
       consoleSocket: opts.consoleSocket,
       startImmediately,
       warn: ctx.warn,
+      containerId: id,
+      noNewKeyring: opts.noNewKeyring,
     });
     hooks.remember(plan);
     // The pid goes into the record the moment it is known: from then on an

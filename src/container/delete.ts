@@ -14,7 +14,7 @@ import { destroyV1DevicesCgroup } from "../cgroups/v1-devices.ts";
 import { validateId } from "../state/id.ts";
 import { isSameLiveProcess } from "../state/proc.ts";
 import { anythingAlive, deriveStatus, ownsCgroup } from "../state/status.ts";
-import { DamagedStateError, type Anchor, type ContainerRecord } from "../state/store.ts";
+import { DamagedStateError, NoSuchContainerError, type Anchor, type ContainerRecord } from "../state/store.ts";
 import type { OperationContext } from "./context.ts";
 import { crashPoint } from "./crash-point.ts";
 
@@ -25,6 +25,10 @@ export function deleteContainer(ctx: OperationContext, id: string, force = false
   try {
     rec = ctx.store.read(id);
   } catch (e) {
+    // As runc: `delete --force` of a container that is already gone succeeds
+    // (containerd's shim calls it after every `ctr run --rm`, and
+    // runtime-tools' cleanup does too). The state root was checked first.
+    if (force && e instanceof NoSuchContainerError) return;
     if (!(e instanceof DamagedStateError)) throw e;
     if (!force) throw new RtError(`cannot delete container "${id}": its state is damaged: ${e.reason} (use --force)`);
     clearWithoutRecord(ctx, id);

@@ -47,7 +47,7 @@ export function hookOps(ctx: PlanContext): HookOps {
   if (input.startImmediately) {
     start.forEach((h, i) => out.beforeWait.push(hookRun("startContainer", i, h, started, "op")));
   } else if (start.length) {
-    if (!input.hookFifoPath) throw new Error("plan: startContainer hooks need a hook fifo");
+    if (input.hookFifoPath === undefined) throw new Error("plan: startContainer hooks need a hook fifo");
     out.parent.push({ op: Op.HOOK_FIFO, field: "hooks.startContainer", args: [input.hookFifoPath] });
     start.forEach((h, i) => out.afterWait.push(hookRun("startContainer", i, h, started, i === start.length - 1 ? "fifo-last" : "fifo")));
   }

@@ -65,6 +65,16 @@ const PROPAGATION: Record<string, number> = {
 // Id-mapped mounts: planned by userns.ts (idmapOf), never passed to the filesystem.
 const IDMAP = new Set(["idmap", "ridmap"]);
 
+/**
+ * Every option name parseMountOptions takes as an option (anything else is
+ * filesystem data): what `rt features` reports as mountOptions, less what
+ * src/bundle/unsupported.ts refuses.
+ */
+export const MOUNT_OPTION_NAMES: readonly string[] = [
+  "bind", "rbind", "defaults", "tmpcopyup",
+  ...Object.keys(FLAG_OPTIONS), ...Object.keys(RECURSIVE), ...Object.keys(PROPAGATION), ...IDMAP,
+];
+
 export function parseMountOptions(options: string[] | undefined, type: string | undefined, _field: string): ParsedMountOptions {
   const out: ParsedMountOptions = { flags: 0, cleared: 0, propagation: 0, bind: type === "bind", recursive: false, data: "", attrSet: 0, attrClr: 0 };
   const data: string[] = [];

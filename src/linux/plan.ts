@@ -18,6 +18,7 @@ import { deviceControlOps } from "./device-control.ts";
 import { bindDeviceOp, userNamespaceOps, type UserNamespaceOps } from "./userns.ts";
 import { netDeviceOps } from "./netdevices.ts";
 import { hookOps } from "./hooks.ts";
+import { keyringOps } from "./keyring.ts";
 
 export interface PlanInput {
   spec: Spec;
@@ -48,6 +49,10 @@ export interface PlanInput {
   caller?: { uid: number; gid: number };
   /** What the spec says to log and go on with (rt prints these on stderr). */
   warn?: (msg: string) => void;
+  /** The container's id: names its session keyring (keyring.ts). */
+  containerId?: string;
+  /** create --no-new-keyring: the init keeps the caller's session keyring. */
+  noNewKeyring?: boolean;
 }
 
 const ROOTFS_PROPAGATION: Record<string, number> = {
@@ -93,6 +98,7 @@ export function buildPlan(input: PlanInput): Plan {
   // --- in the container init ---
   plan.push(...hooks.atStart);
   plan.push(...userns.atStart);
+  plan.push(...keyringOps(ctx)); // as early as runc does: once the init has its user namespace's ids
   plan.push(...attrs.atStart);
   if (spec.hostname !== undefined) add(Op.SETHOSTNAME, "hostname", spec.hostname);
   if (spec.domainname !== undefined) add(Op.SETDOMAINNAME, "domainname", spec.domainname);

@@ -64,6 +64,14 @@ export interface ContainerRecord {
   creator?: { pid: number; startTime: string };
 }
 
+/** The container has no state dir: it was never created, or is deleted. */
+export class NoSuchContainerError extends RtError {
+  constructor(readonly id: string) {
+    super(`container "${id}" does not exist`);
+    this.name = "NoSuchContainerError";
+  }
+}
+
 export class StateStore {
   readonly root: string;
 
@@ -207,7 +215,7 @@ export class StateStore {
       info = host().lstat(dir);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") throw new RtError(`container "${id}" does not exist`);
+      if (code === "ENOENT" || code === "ENOTDIR") throw new NoSuchContainerError(id);
       throw new RtError(`state dir ${dir}: ${describeSysError(e)}`);
     }
     if (info.isSymlink) throw new DamagedStateError(id, `${dir} is a symlink, not a state directory`);

@@ -75,10 +75,28 @@ export const nodeHost: Host = {
     return () => hs.forEach(([name, h]) => process.off(name, h));
   },
 
+  captureOutput(path, argv) {
+    const r = spawnSync(path, argv.slice(1), { argv0: argv[0], env: passedEnv(), stdio: ["inherit", "pipe", "pipe"], encoding: "utf8" });
+    if (r.error) throw r.error;
+    return { status: r.status ?? 128 + (r.signal ? osConstants.signals[r.signal] : 0), output: r.stdout + r.stderr };
+  },
+
+  // Node cannot receive a file descriptor over a socket (no SCM_RIGHTS in
+  // node:net): the library's caller passes a console socket of its own.
+  listenConsole: () => { throw new Error(NO_TERMINAL); },
+  attachTerminal: () => { throw new Error(NO_TERMINAL); },
+
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   exit: (code) => process.exit(code),
 };
+
+const NO_TERMINAL = "a foreground run with process.terminal and no console socket needs the rt executable: under Node, pass consoleSocket";
+
+/** What a program rt runs for the user gets of rt's environment (captureOutput). */
+function passedEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && (k === "PATH" || k === "LANG" || k.startsWith("LC_")))) as Record<string, string>;
+}
 
 async function launch(o: LaunchOptions): Promise<Launched> {
   const syncIndex = 3 + o.passFds;

@@ -5,7 +5,7 @@
 // Importing this module installs it.
 import * as sys from "rt:sys";
 import * as os from "qjs:os";
-import { installHost, type FileInfo, type Host, type LaunchOptions, type Launched } from "./host.ts";
+import { installHost, type AttachedTerminal, type ConsoleListener, type FileInfo, type Host, type LaunchOptions, type Launched } from "./host.ts";
 
 // S_IFMT bits (stat(2)): the host's stat returns the raw mode.
 const type = (mode: number): number => mode & 0o170000;
@@ -122,6 +122,103 @@ async function launch(o: LaunchOptions): Promise<Launched> {
   return { exited };
 }
 
+/** A program's stdout and stderr together, through one end of a socketpair, then its status. */
+function captureOutput(path: string, argv: string[]): { status: number; output: string } {
+  // Only these of rt's environment (sys has getenv, not environ): enough for
+  // ps to find its way and speak the caller's language.
+  const env = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "LC_NUMERIC", "LC_TIME"]
+    .flatMap((k) => { const v = sys.getenv(k); return v === undefined ? [] : [`${k}=${v}`]; });
+  const [mine, theirs] = sys.socketpair();
+  let pid: number;
+  try {
+    pid = sys.spawn(path, argv, env, [0, theirs, theirs]);
+  } catch (e) {
+    sys.close(mine);
+    throw e;
+  } finally {
+    sys.close(theirs);
+  }
+  const chunks: string[] = [];
+  try {
+    for (const r = new LineReader(mine); ;) {
+      const line = r.next();
+      if (line === null) break;
+      chunks.push(line + "\n");
+    }
+  } finally {
+    sys.close(mine);
+  }
+  return { status: reap(pid), output: chunks.join("") };
+}
+
+function listenConsole(path: string): ConsoleListener {
+  const fd = sys.unixListen(path);
+  let open = true;
+  return {
+    receive: () => sys.recvFd(fd),
+    close() {
+      if (!open) return;
+      open = false;
+      sys.close(fd);
+      try { sys.unlink(path); } catch { /* gone */ }
+    },
+  };
+}
+
+/** One read of fd; null at EOF, or on EIO (a pty master whose slave is closed everywhere). */
+function readSome(fd: number): Uint8Array | null {
+  for (;;) {
+    try {
+      const b = sys.read(fd, 16384);
+      return b.length ? b : null;
+    } catch (e) {
+      if (code(e) === "EINTR") continue;
+      if (code(e) === "EIO") return null;
+      throw e;
+    }
+  }
+}
+
+function attachTerminal(master: number): AttachedTerminal {
+  let saved: Uint8Array | null = null;
+  try { saved = sys.ttyMakeRaw(0); } catch { /* stdin is no terminal: copy it as it comes */ }
+  const resize = () => {
+    const size = sys.ttyGetSize(0) ?? sys.ttyGetSize(1);
+    if (size) sys.ttySetSize(master, size[0], size[1]);
+  };
+  resize();
+  let reading = true;
+  os.setReadHandler(0, () => {
+    const b = readSome(0);
+    if (b) writeAll(master, b);
+    else os.setReadHandler(0, null); // EOF on stdin: the container keeps its terminal
+  });
+  os.setReadHandler(master, () => {
+    const b = readSome(master);
+    if (b) writeAll(1, b);
+    else { os.setReadHandler(master, null); reading = false; }
+  });
+  return {
+    resize,
+    close() {
+      os.setReadHandler(0, null);
+      if (reading) {
+        os.setReadHandler(master, null);
+        // What the container wrote just before it exited is still in the pty.
+        sys.setNonblock(master, true);
+        for (;;) {
+          let b: Uint8Array | null;
+          try { b = readSome(master); } catch { break; } // EAGAIN: nothing left
+          if (!b) break;
+          writeAll(1, b);
+        }
+      }
+      sys.close(master);
+      if (saved) { try { sys.ttyRestore(0, saved); } catch { /* rt's terminal went away */ } }
+    },
+  };
+}
+
 export const quickjsHost: Host = {
   argv: () => sys.argv,
   pid: () => sys.getpid(),
@@ -197,6 +294,10 @@ export const quickjsHost: Host = {
       sys.unblockSignals(signals);
     };
   },
+
+  captureOutput,
+  listenConsole,
+  attachTerminal,
 
   stdout: (text) => writeAll(1, text),
   stderr: (text) => writeAll(2, text),

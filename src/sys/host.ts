@@ -59,6 +59,22 @@ export interface RunResult {
   timedOut: boolean;
 }
 
+/** A console socket rt itself listens on (a foreground `rt run` with process.terminal). */
+export interface ConsoleListener {
+  /** Accepts the executor's connection and returns the pty master it sent (SCM_RIGHTS). */
+  receive(): number;
+  /** Closes the socket and removes its path. */
+  close(): void;
+}
+
+/** rt's own stdio joined to a container's pty master (see attachTerminal). */
+export interface AttachedTerminal {
+  /** Gives the container's terminal rt's window size (the kernel then sends it SIGWINCH). */
+  resize(): void;
+  /** Once the container has exited: copies what it still wrote, stops copying, restores rt's terminal, closes the master. */
+  close(): void;
+}
+
 export interface Host {
   /** The command-line arguments after the program. */
   argv(): string[];
@@ -106,6 +122,23 @@ export interface Host {
   readFifo(path: string, opened?: () => void): string;
   /** Calls handler(signal number) for each of these signals until the returned stop(). */
   onSignals(signals: number[], handler: (signal: number) => void): () => void;
+
+  /**
+   * Runs a program (argv[0] included in argv; PATH, LANG and LC_* of rt's
+   * environment), stdin rt's, stdout and stderr together captured, and waits
+   * for it: `rt ps -- <ps-args>` runs the host's ps.
+   */
+  captureOutput(path: string, argv: string[]): { status: number; output: string };
+
+  /** Listens on a new AF_UNIX stream socket at path (mode by umask; rt puts it in its 0700 state root). */
+  listenConsole(path: string): ConsoleListener;
+  /**
+   * Joins rt's stdio to the pty master, as `docker run -it` does: rt's
+   * terminal (when stdin is one) in raw mode, so every key (Ctrl-C too)
+   * reaches the container's line discipline; the master gets rt's window
+   * size; stdin → master and master → stdout copied in the event loop.
+   */
+  attachTerminal(master: number): AttachedTerminal;
 
   stdout(text: string): void;
   stderr(text: string): void;

@@ -37,6 +37,14 @@ declare module "rt:sys" {
   /** Runs a program to its end: text on stdin, rt's stderr as stdout/stderr; killed after timeoutMs (0: no limit). [wait status, timed out]. */
   export function run(path: string, argv: string[], env: string[], stdin: string, timeoutMs: number): [number, boolean];
   export function sleep(ms: number): void;
+  /** sys_tty.c: a console socket rt listens on, raw mode, window sizes. */
+  export function unixListen(path: string): number;
+  export function recvFd(listenFd: number): number;
+  export function ttyMakeRaw(fd: number): Uint8Array;
+  export function ttyRestore(fd: number, saved: Uint8Array): void;
+  export function ttyGetSize(fd: number): [number, number] | null;
+  export function ttySetSize(fd: number, rows: number, cols: number): void;
+  export function setNonblock(fd: number, on: boolean): void;
   export function exit(code: number): never;
   export const O_RDONLY: number, O_WRONLY: number, O_RDWR: number, O_CREAT: number, O_EXCL: number,
     O_TRUNC: number, O_APPEND: number, O_NONBLOCK: number, O_DIRECTORY: number, O_NOFOLLOW: number;

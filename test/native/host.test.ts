@@ -388,6 +388,19 @@ describe("native/host (rt:sys under QuickJS)", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/^rt: internal error: Error: timer boom\n/);
   });
+  // runc commands (x3)
+  it("unixListen + recvFd: the fd a peer sends over the console socket; a message without one is EBADMSG; tty calls on a socket", () => {
+    const dir = tmp();
+    const r = result("console", dir);
+    expect(r.target).toBe("/dev/null");
+    expect(r.noFd).toEqual(sysError("EBADMSG", "recvmsg"));
+    expect(r.again).toEqual(sysError("EADDRINUSE", "bind", `${dir}/c.sock`));
+    expect(r.tooLong).toMatchObject({ code: "ENAMETOOLONG", syscall: "bind" });
+    expect(r.sizeOfSocket).toBeNull();
+    expect(r.rawOfSocket).toMatchObject({ code: "ENOTTY", syscall: "tcgetattr" });
+    expect(r.badRestore).toMatchObject({ isTypeError: true });
+    expect(r.badSize).toMatchObject({ name: "RangeError" });
+  });
 });
 
 // A bundle split by `bun build --splitting`: the entry and its chunks, each

@@ -248,3 +248,14 @@ describe("capabilities", () => {
     expect(() => build((s) => { s.process!.capabilities = { effective: ["toString"] }; })).toThrow('process.capabilities.effective[0]: unknown capability "toString"');
   });
 });
+
+describe("session keyring (keyring.ts)", () => {
+  it("KEYRING _ses.<id> is the init's first op, after the user namespace's ids; --no-new-keyring leaves it out", () => {
+    const plan = buildPlan(input((s) => { s.linux!.namespaces!.push({ type: "user" }); s.linux!.uidMappings = s.linux!.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]; }, { containerId: "c1" }));
+    const at = plan.findIndex((o) => o.op === Op.KEYRING);
+    expect(plan[at].args).toEqual(["_ses.c1", 0x8]);
+    expect(plan.slice(plan.findIndex((o) => o.op === Op.CLONE) + 1, at).map((o) => o.op)).toEqual([Op.SETGID, Op.SETUID]);
+    expect(buildPlan(input(undefined, { containerId: "c1" })).find((o) => o.op === Op.KEYRING)!.args).toEqual(["_ses.c1", 0x80000]);
+    expect(ops(buildPlan(input(undefined, { containerId: "c1", noNewKeyring: true })))).not.toContain(Op.KEYRING);
+  });
+});
