@@ -292,13 +292,33 @@ static int probe_pty(void) {
 }
 /* end device control */
 
+/* exec: the CVE-2019-5736 attempt. Opens /proc/<parent>/exe for writing (the
+ * parent of an exec'd process, outside a pid namespace, is rt-exec) and, if
+ * that worked, writes to it. Prints the parent's exe link, then "ok" or the
+ * errno of each step, and exits 0 either way. */
+static int probe_write_parent_exe(void) {
+  char path[64], link[4096];
+  snprintf(path, sizeof path, "/proc/%d/exe", getppid());
+  ssize_t n = readlink(path, link, sizeof link - 1);
+  link[n < 0 ? 0 : n] = 0;
+  printf("exe %s\nopen ", n < 0 ? "?" : link);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  print_errno_result(fd);
+  if (fd < 0) return 0;
+  printf("write ");
+  print_errno_result((int)write(fd, "#!", 2));
+  close(fd);
+  return 0;
+}
+/* end exec */
+
 static void on_term(int sig) {
   (void)sig;
   _exit(42);
 }
 
 static int usage(void) {
-  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty\n", stderr);
+  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty | write-parent-exe\n", stderr);
   return 2;
 }
 
@@ -348,6 +368,8 @@ int main(int argc, char **argv) {
     putchar('\n');
     return 0;
   }
+  /* exec */
+  if (!strcmp(cmd, "write-parent-exe") && argc == 2) return probe_write_parent_exe();
   if (!strcmp(cmd, "console-server") && argc == 3) return console_server(argv[2]);
   if (!strcmp(cmd, "signal-exit") && argc == 2) {
     /* Tests send SIGTERM and expect 42: proof the signal was delivered and handled. */

@@ -1,6 +1,6 @@
 // The library API: every rt command is a method here, a thin facade over one
 // module per operation in src/container/ (create, start, state, kill, delete,
-// run); src/cli only parses arguments and calls these. Errors are RtError
+// run, exec); src/cli only parses arguments and calls these. Errors are RtError
 // with a message naming the field.
 import { RtError } from "./errors.ts";
 import type { State } from "./spec/types.ts";
@@ -12,8 +12,10 @@ import { containerState, listContainers } from "./container/state.ts";
 import { killContainer } from "./container/kill.ts";
 import { deleteContainer } from "./container/delete.ts";
 import { runContainer } from "./container/run.ts";
+import type { ExecOptions, Execd } from "./container/exec.ts";
 
 export type { CreateOptions, Created } from "./container/create.ts";
+export type { ExecOptions, Execd } from "./container/exec.ts";
 
 export interface RuntimeOptions {
   /** State root (default /run/rt). */
@@ -68,6 +70,15 @@ export class Runtime {
 
   delete(id: string, force = false): void {
     deleteContainer(this.ctx, id, force);
+  }
+
+  /**
+   * Runs another process in the container. In the foreground (no `detach`)
+   * `exited` resolves with its exit status. Loaded on first use, like create.
+   */
+  async exec(id: string, opts: ExecOptions): Promise<Execd> {
+    const { execProcess } = await import("./container/exec.ts");
+    return execProcess(this.ctx, id, opts);
   }
 
   /** create + start; with detach false, waits for the container and deletes it. Returns the exit status. */

@@ -22,7 +22,7 @@ export async function runContainer(ctx: OperationContext, id: string, opts: Crea
 const FORWARDED = ["INT", "TERM", "HUP", "QUIT", "USR1", "USR2", "WINCH"];
 
 /** While `run` waits, signals sent to rt go to the container, as runc does. */
-function forwardSignals(pid: number): { stop(): void } {
+export function forwardSignals(pid: number): { stop(): void } {
   const stop = host().onSignals(FORWARDED.map((n) => parseSignal(n)), (sig) => {
     try { host().kill(pid, sig); } catch { /* exited */ }
   });

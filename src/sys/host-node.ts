@@ -32,6 +32,7 @@ export const nodeHost: Host = {
   stat: (path) => info(fs.statSync(path)),
   readdir: (path) => fs.readdirSync(path),
   realpath: (path) => fs.realpathSync(path),
+  readlink: (path) => fs.readlinkSync(path),
   writeFifoNonblocking(path, data) {
     const fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
     try { fs.writeSync(fd, data); } finally { fs.closeSync(fd); }

@@ -132,6 +132,7 @@ export const quickjsHost: Host = {
   stat: (path) => info(sys.stat(path)),
   readdir: (path) => sys.readdir(path),
   realpath: (path) => sys.realpath(path),
+  readlink: (path) => sys.readlink(path),
   writeFifoNonblocking(path, data) {
     const fd = sys.open(path, sys.O_WRONLY | sys.O_NONBLOCK);
     try { writeAll(fd, data); } finally { sys.close(fd); }

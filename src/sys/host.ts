@@ -52,6 +52,8 @@ export interface Host {
   stat(path: string): FileInfo;
   readdir(path: string): string[];
   realpath(path: string): string;
+  /** A symlink's target (/proc/<pid>/ns/* name namespaces as "type:[inode]"). */
+  readlink(path: string): string;
   /** Opens a fifo for writing without blocking (ENXIO if nobody reads), writes data, closes. */
   writeFifoNonblocking(path: string, data: string): void;
 
