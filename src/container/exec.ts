@@ -77,12 +77,12 @@ export async function execProcess(ctx: OperationContext, id: string, opts: ExecO
 
   const { spec, rootfs } = d.bundle.loadBundle(rec.bundle);
   const proc = opts.process ? fromFile(opts, spec) : fromFlags(opts, spec, d.names.LINUX_CAPABILITIES);
-  const origin = opts.process ? "--process: " : "";
+  const origin = opts.process ? "--process" : "exec";
   // The process is checked as a config's would be (schema, semantics, the
   // refusals of the ledger), so exec accepts nothing create would refuse.
   const execSpec: Spec = { ...spec, process: proc };
   const issues = d.validate.checkConfig(execSpec).filter((i) => i.path === "process" || i.path.startsWith("process."));
-  if (issues.length) throw new RtError(origin + d.validate.formatIssues(issues, "exec process"));
+  if (issues.length) throw new RtError(d.validate.formatIssues(issues, origin));
   if (proc.terminal && !opts.consoleSocket) throw new RtError(`${opts.process ? "--process: process.terminal" : "--tty"}: --console-socket is required to receive the terminal`);
   if (!proc.terminal && opts.consoleSocket) throw new RtError(`--console-socket given, but ${opts.process ? "process.terminal is false" : "--tty is not"}`);
 
