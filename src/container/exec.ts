@@ -5,7 +5,7 @@
 // container is not changed: the process's exit stops nothing.
 import { host } from "../sys/host.ts";
 import * as path from "../sys/path.ts";
-import { RtError } from "../errors.ts";
+import { RtError, describeSysError } from "../errors.ts";
 import { deriveStatus } from "../state/status.ts";
 import { writeFileAtomic, type ContainerRecord } from "../state/store.ts";
 import type { Process, Spec } from "../spec/types.ts";
@@ -53,15 +53,14 @@ const SHAPING: [keyof ExecOptions, string][] = [
 ];
 
 async function execDeps() {
-  const [bundle, validate, plan, executor, names, unsupported] = await Promise.all([
-    import("../bundle/load.ts"),
+  const [validate, plan, executor, names, unsupported] = await Promise.all([
     import("../bundle/validate.ts"),
     import("../linux/exec-plan.ts"),
     import("../process/executor.ts"),
     import("../linux/capability-names.ts"),
     import("../bundle/unsupported.ts"),
   ]);
-  return { bundle, validate, plan, executor, names, unsupported };
+  return { validate, plan, executor, names, unsupported };
 }
 
 export async function execProcess(ctx: OperationContext, id: string, opts: ExecOptions): Promise<Execd> {
@@ -75,13 +74,14 @@ export async function execProcess(ctx: OperationContext, id: string, opts: ExecO
   if (opts.apparmor) throw new RtError(`--apparmor: ${lsm("AppArmor", facts.apparmor)}`);
   if (opts.processLabel) throw new RtError(`--process-label: ${lsm("SELinux", facts.selinux)}`);
 
-  const { spec, rootfs } = d.bundle.loadBundle(rec.bundle);
+  const spec = readConfig(rec.bundle);
   const proc = opts.process ? fromFile(opts, spec) : fromFlags(opts, spec, d.names.LINUX_CAPABILITIES);
   const origin = opts.process ? "--process" : "exec";
   // The process is checked as a config's would be (schema, semantics, the
-  // refusals of the ledger), so exec accepts nothing create would refuse.
+  // refusals of the ledger), so exec accepts nothing create would refuse;
+  // the rest of the config is checked with it (it may have changed since).
   const execSpec: Spec = { ...spec, process: proc };
-  const issues = d.validate.checkConfig(execSpec).filter((i) => i.path === "process" || i.path.startsWith("process."));
+  const issues = d.validate.checkConfig(execSpec);
   if (issues.length) throw new RtError(d.validate.formatIssues(issues, origin));
   if (proc.terminal && !opts.consoleSocket) throw new RtError(`${opts.process ? "--process: process.terminal" : "--tty"}: --console-socket is required to receive the terminal`);
   if (!proc.terminal && opts.consoleSocket) throw new RtError(`--console-socket given, but ${opts.process ? "process.terminal is false" : "--tty is not"}`);
@@ -189,6 +189,22 @@ function execCgroups(rec: ContainerRecord, subs: string[]): { dir: string; field
     const sub = chosen.get(h.name);
     return sub ? { dir: path.join(h.dir, sub), field: `--cgroup ${h.name === "unified" ? "" : "devices:"}${sub}` } : { dir: h.dir, field: h.field };
   });
+}
+
+/** config.json of the recorded bundle, as runc's exec reads it for the process to start from. */
+function readConfig(bundle: string): Spec {
+  const file = path.join(bundle, "config.json");
+  let text: string;
+  try {
+    text = host().readFile(file);
+  } catch (e) {
+    throw new RtError(`bundle ${bundle}: cannot read config.json: ${describeSysError(e)}`);
+  }
+  try {
+    return JSON.parse(text) as Spec;
+  } catch (e) {
+    throw new RtError(`${file}: invalid JSON: ${(e as Error).message}`);
+  }
 }
 
 function readOr(file: string, fallback: string): string {
