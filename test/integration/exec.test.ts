@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Spec } from "../../src/spec/types.ts";
+import { Runtime } from "../../src/index.ts";
 import { REPO, RT, cleanupRoot, makeBundle, rt, rtDetached, stateOf, stateRoot, testSpec, tmpDir, unifiedMount, uniqueId, waitFor } from "../helpers.ts";
 
 const root = stateRoot();
@@ -162,6 +163,26 @@ describe("exec: exit status and signals", () => {
     child.kill("SIGTERM");
     expect(await done).toBe(42);
     expect(stateOf(root, c.id).status).toBe("running");
+  });
+});
+
+describe("exec: the library and created containers", () => {
+  it("Runtime.exec runs the process and its exited promise gives the exit status", async () => {
+    const c = startContainer();
+    const lib = new Runtime({ root });
+    const execd = await lib.exec(c.id, { args: ["/bin/probe", "exit", "9"] });
+    expect(execd.pid).toBeGreaterThan(0);
+    expect(await execd.exited).toBe(9);
+    expect(lib.state(c.id).status).toBe("running");
+  });
+
+  it("a created (not yet started) container can be exec'd into, as runc allows, and stays created", () => {
+    const id = uniqueId("x");
+    const r = rtDetached(root, ["create", "--bundle", makeBundle(testSpec(["/bin/probe", "sleep", "1000"])), id]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = execOk(id, ["/bin/probe", "echo", "in created"]);
+    expect(out).toBe("in created\n");
+    expect(stateOf(root, id).status).toBe("created");
   });
 });
 
