@@ -49,6 +49,7 @@ static int run_parent_op(const struct op *o, long i) {
   case OP_USERNS_FD: return op_userns_fd(o);
   case OP_IDMAP_TREE: return op_idmap_tree(o);
   case OP_NETDEV: return op_netdev(o, i);
+  case OP_DUMPABLE: return op_dumpable(o);
   default: return fail(EINVAL, "%s cannot run in the executor", op_name(o->code));
   }
 }
@@ -97,6 +98,7 @@ static int run_child_op(const struct op *o) {
   case OP_MEMPOLICY: return op_mempolicy(o);
   case OP_MOUNT_IDMAP: return op_mount_idmap(o);
   case OP_CHROOT: return op_chroot(o);
+  case OP_DUMPABLE: return op_dumpable(o);
   /* Never skip an op silently: an unknown one fails the create. */
   default: return fail(ENOSYS, "%s: this rt-exec does not carry it out", op_name(o->code));
   }

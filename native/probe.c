@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -310,6 +311,10 @@ static int probe_write_parent_exe(void) {
   close(fd);
   return 0;
 }
+/* PTRACE_SEIZE of a pid (the tracer's exit detaches it): "ok" or the errno. */
+static int probe_ptrace(const char *pid) {
+  return print_errno_result((int)ptrace(PTRACE_SEIZE, (pid_t)atoi(pid), 0, 0));
+}
 /* end exec */
 
 static void on_term(int sig) {
@@ -318,7 +323,7 @@ static void on_term(int sig) {
 }
 
 static int usage(void) {
-  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty | write-parent-exe\n", stderr);
+  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty | write-parent-exe | ptrace PID\n", stderr);
   return 2;
 }
 
@@ -370,6 +375,7 @@ int main(int argc, char **argv) {
   }
   /* exec */
   if (!strcmp(cmd, "write-parent-exe") && argc == 2) return probe_write_parent_exe();
+  if (!strcmp(cmd, "ptrace") && argc == 3) return probe_ptrace(argv[2]);
   if (!strcmp(cmd, "console-server") && argc == 3) return console_server(argv[2]);
   if (!strcmp(cmd, "signal-exit") && argc == 2) {
     /* Tests send SIGTERM and expect 42: proof the signal was delivered and handled. */

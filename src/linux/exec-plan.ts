@@ -107,6 +107,11 @@ export function buildExecPlan(input: ExecPlanInput): Plan {
   const add = (op: Op, field: string, ...args: (string | number)[]) => plan.push({ op, args, field });
   // --- in the executor ---
   add(Op.MODE, "", input.mode);
+  // Until execve, neither the executor nor the child may be ptraced or have
+  // its /proc/<pid>/mem, environ or fds opened by a process of the
+  // container (CVE-2016-9962): the child sits in the container's pid
+  // namespace while it still has rt's capabilities and fds.
+  add(Op.DUMPABLE, "exec", 0);
   // Never "born": the cgroup is the container's, and may have seen cgroup.kill.
   for (const c of input.cgroups) add(Op.CGROUP_JOIN, c.field, c.dir, "migrate");
   if (input.consoleSocket) add(Op.CONSOLE, "--console-socket", input.consoleSocket);

@@ -243,6 +243,38 @@ describe("exec: what cannot reach the host", () => {
     expect(createHash("sha256").update(fs.readFileSync(exe)).digest("hex")).toBe(before);
   });
 
+  it("CVE-2016-9962: while it joins, the process cannot be ptraced from the container, even by its root with CAP_SYS_PTRACE", async () => {
+    // A user namespace: the container's root has CAP_SYS_PTRACE over the
+    // joining process's credentials (they are in that namespace once joined).
+    const c = startContainer((s) => {
+      s.linux!.namespaces!.push({ type: "user" });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 300000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 300000, size: 65536 }];
+      for (const set of ["bounding", "effective", "permitted"] as const) s.process!.capabilities![set]!.push("CAP_SYS_PTRACE");
+    });
+    // Hold the exec'd process before its execve: it joins a frozen sub-cgroup.
+    const hold = path.join(unifiedMount(), fs.readFileSync(`/proc/${c.pid}/cgroup`, "utf8").match(/^0::(.*)$/m)![1], "hold");
+    fs.mkdirSync(hold);
+    fs.writeFileSync(path.join(hold, "cgroup.freeze"), "1");
+    const child = spawn(RT, ["--root", root, "exec", "--cgroup", "unified:hold", c.id, "/bin/probe", "true"], { stdio: "ignore" });
+    const done = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      await waitFor(() => fs.readFileSync(path.join(hold, "cgroup.procs"), "utf8").trim() !== "", 10_000, "held process");
+      const held = Number(fs.readFileSync(path.join(hold, "cgroup.procs"), "utf8").trim());
+      expect(fs.readlinkSync(`/proc/${held}/exe`)).toMatch(/^\/memfd:rt-exec/);
+      const nsPid = /^NSpid:\t\d+\t(\d+)$/m.exec(fs.readFileSync(`/proc/${held}/status`, "utf8"))![1];
+      const r = rt(root, ["exec", c.id, "/bin/probe", "ptrace", nsPid]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe("EPERM 1\n");
+      // …while a process of the container that is dumpable can be (the probe reaches what it may).
+      expect(rt(root, ["exec", c.id, "/bin/probe", "ptrace", "1"]).stdout).toBe("ok\n");
+    } finally {
+      fs.writeFileSync(path.join(hold, "cgroup.freeze"), "0");
+    }
+    expect(await done).toBe(0);
+    fs.rmdirSync(hold);
+  });
+
   it("CVE-2024-21626: no fd of rt reaches the process, only stdio and --preserve-fds ones", () => {
     const c = startContainer();
     // rt is started with fds 3 and 4 open (pipes): none may leak.

@@ -34,6 +34,9 @@ describe("buildExecPlan", () => {
     // nothing of create's container set-up: no fifo, no mounts, no maps, no new time namespace
     for (const op of [Op.OPEN_FIFO, Op.MOUNT, Op.PIVOT_ROOT, Op.UID_MAP, Op.TIMENS, Op.SETHOSTNAME, Op.MKNOD, Op.SYSCTL]) expect(ops(plan)).not.toContain(op);
     expect(plan[0]).toMatchObject({ op: Op.MODE, args: ["wait"] });
+    // not dumpable before the first join (CVE-2016-9962)
+    expect(ops(plan).indexOf(Op.DUMPABLE)).toBeLessThan(ops(plan).indexOf(Op.NS_JOIN));
+    expect(plan.find((o) => o.op === Op.DUMPABLE)!.args).toEqual([0]);
   });
 
   it("joins the user namespace first, mount last, and a time namespace rt unshared (owned by rt's user namespace) before the user one", () => {
