@@ -22,7 +22,7 @@
 #include "report.h"
 #include "util.h"
 
-struct exec_state S = {.proc_fd = -1, .cgroup_fd = -1, .fifo_fd = -1, .console_fd = -1};
+struct exec_state S = {.proc_fd = -1, .cgroup_fd = -1, .cgroup_procs_fd = -1, .fifo_fd = -1, .console_fd = -1};
 
 static int run_parent_op(const struct op *o, long i) {
   switch (o->code) {
