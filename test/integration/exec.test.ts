@@ -117,6 +117,16 @@ describe("exec: what the process shares with the init", () => {
     expect(report.cwd).toBe("/");
   });
 
+  it("gets the config's process attributes: execCPUAffinity.final once in the cgroup, ioPriority", () => {
+    const x = startContainer((s) => {
+      s.process!.execCPUAffinity = { initial: "0", final: "1" };
+      s.process!.ioPriority = { class: "IOPRIO_CLASS_IDLE", priority: 0 };
+    });
+    const status = execOk(x.id, ["/bin/probe", "cat", "/proc/self/status"]);
+    expect(status).toMatch(/^Cpus_allowed_list:\t1$/m);
+    expect(JSON.parse(execOk(x.id, ["/bin/probe", "report"])).ioprio).toBe((3 << 13) | 0); // IOPRIO_CLASS_IDLE
+  });
+
   it("exiting never stops the container", () => {
     expect(exec(c.id, ["/bin/probe", "exit", "3"]).code).toBe(3);
     expect(stateOf(root, c.id).status).toBe("running");
