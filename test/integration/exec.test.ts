@@ -213,6 +213,26 @@ describe("exec: containers it refuses", () => {
     expect(r.stderr).toContain(`container "x-none" does not exist`);
   });
 
+  it("a container frozen by the v1 freezer (FROZEN) is refused too", async () => {
+    const c = startContainer();
+    const dir = path.join("/sys/fs/cgroup/freezer", `rt-test-${c.id}`);
+    fs.mkdirSync(dir);
+    try {
+      fs.writeFileSync(path.join(dir, "cgroup.procs"), String(c.pid));
+      fs.writeFileSync(path.join(dir, "freezer.state"), "FROZEN");
+      await waitFor(() => fs.readFileSync(path.join(dir, "freezer.state"), "utf8").trim() === "FROZEN", 10_000, "FROZEN");
+      const r = exec(c.id, ["/bin/probe", "true"]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(`cannot exec in container "${c.id}": it is paused`);
+      fs.writeFileSync(path.join(dir, "freezer.state"), "THAWED");
+      expect(exec(c.id, ["/bin/probe", "true"]).code).toBe(0);
+    } finally {
+      fs.writeFileSync(path.join(dir, "freezer.state"), "THAWED");
+      fs.writeFileSync("/sys/fs/cgroup/freezer/cgroup.procs", String(c.pid));
+      fs.rmdirSync(dir);
+    }
+  });
+
   it("a paused (frozen) container is refused unless --ignore-paused, which runs the process once it thaws", async () => {
     const c = startContainer();
     const freeze = path.join(fs.readFileSync(`/proc/${c.pid}/cgroup`, "utf8").match(/^0::(.*)$/m)![1]);
