@@ -77,6 +77,8 @@ function run(bin, args) {
 const cases = {
   "--version": (rtm) => time(rtm.bin, ["--version"]),
   "state (running container)": (rtm) => time(rtm.bin, ["--root", rtm.root, "state", "sleeper"]),
+  // what healthchecks and CRI probes cost: a process exec'd into the running sleeper
+  "exec /bin/true (running container)": (rtm) => time(rtm.bin, ["--root", rtm.root, "exec", "sleeper", "/bin/probe", "true"]),
   "run /bin/true": (rtm) => time(rtm.bin, ["--root", rtm.root, "run", "--bundle", bundle, `b${++seq}`]),
   "engine cycle create→start→wait→delete": cliCycle,
   "ps --format json (running container)": (rtm) => time(rtm.bin, ["--root", rtm.root, "ps", "--format", "json", "sleeper"]),
@@ -85,7 +87,7 @@ const cases = {
   "delete --force of a container that is gone": (rtm) => time(rtm.bin, ["--root", rtm.root, "delete", "--force", "gone"]),
 };
 
-// A running container for `state`.
+// A running container for `state` and `exec`.
 for (const rtm of Object.values(runtimes)) run(rtm.bin, ["--root", rtm.root, "run", "--detach", "--bundle", sleeperBundle, "sleeper"]);
 
 const results = {};

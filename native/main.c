@@ -22,7 +22,7 @@
 #include "report.h"
 #include "util.h"
 
-struct exec_state S = {.proc_fd = -1, .cgroup_fd = -1, .fifo_fd = -1, .console_fd = -1, .seccomp_fd = -1, .hook_fifo_fd = -1, .release_fd = -1};
+struct exec_state S = {.proc_fd = -1, .cgroup_fd = -1, .cgroup_procs_fd = -1, .fifo_fd = -1, .console_fd = -1, .seccomp_fd = -1, .hook_fifo_fd = -1, .release_fd = -1};
 
 static int run_parent_op(const struct op *o, long i) {
   switch (o->code) {
@@ -50,6 +50,7 @@ static int run_parent_op(const struct op *o, long i) {
   case OP_IDMAP_TREE: return op_idmap_tree(o);
   case OP_NETDEV: return op_netdev(o, i);
   case OP_HOOK_FIFO: return op_hook_fifo(o);
+  case OP_DUMPABLE: return op_dumpable(o);
   default: return fail(EINVAL, "%s cannot run in the executor", op_name(o->code));
   }
 }
@@ -102,6 +103,7 @@ static int run_child_op(const struct op *o, long i) {
   case OP_HOOK_PAUSE: return op_hook_pause(o);
   case OP_HOOK_RUN: return op_hook_run(o, i);
   case OP_KEYRING: return op_keyring(o);
+  case OP_DUMPABLE: return op_dumpable(o);
   /* Never skip an op silently: an unknown one fails the create. */
   default: return fail(ENOSYS, "%s: this rt-exec does not carry it out", op_name(o->code));
   }

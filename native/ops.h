@@ -14,10 +14,12 @@ struct exec_state {
   int wait_mode;       /* MODE wait: the parent waits for the init and reports EXIT */
   int proc_fd;         /* the executor's /proc, opened at start: /proc/<pid>/… after NS_JOIN mount */
   int cgroup_fd;       /* CGROUP_JOIN dir, opened when the op runs */
+  int cgroup_procs_fd; /* its cgroup.procs, opened for writing then (mode migrate) */
   int cgroup_born;     /* CGROUP_JOIN mode "born": clone the init into it */
   int cgroup_joined;   /* the init was born in it (CLONE_INTO_CGROUP) */
   long cgroup_op;
-  /* Further CGROUP_JOINs (other hierarchies, e.g. v1 devices): always migrated. */
+  /* Further CGROUP_JOINs (other hierarchies, e.g. v1 devices): always
+   * migrated; their cgroup.procs, opened for writing when the op runs. */
   int cgroup_extra_fd[RT_MAX_EXTRA_CGROUPS];
   long cgroup_extra_op[RT_MAX_EXTRA_CGROUPS];
   const char *cgroup_extra_path[RT_MAX_EXTRA_CGROUPS]; /* for messages */
@@ -79,6 +81,7 @@ int op_setgroups_ids(const struct op *o);
 int op_setgid(const struct op *o);
 int op_setuid(const struct op *o);
 int op_no_new_privs(const struct op *o);
+int op_dumpable(const struct op *o);
 
 /* ops_exec.c */
 int op_open_fifo(const struct op *o);

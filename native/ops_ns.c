@@ -55,13 +55,31 @@ int op_cgroup_join(const struct op *o, long idx) {
   int fd = open(o->argv[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return fail(errno, "open cgroup %s", o->argv[0]);
   own_fd(fd);
+  /* A migration's cgroup.procs is opened now, while the executor is still in
+   * rt's namespaces: the kernel checks the write against the opener's
+   * credentials and cgroup namespace (Linux 5.16+), and a later NS_JOIN of
+   * the container's cgroup namespace (a delegation boundary under
+   * nsdelegate) or user namespace would make it ENOENT or EACCES. */
+  int procs = -1;
+  if (!born) {
+    procs = openat(fd, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (procs < 0) {
+      int e = errno;
+      close_own(&fd);
+      return fail(e, "open %s/cgroup.procs", o->argv[0]);
+    }
+    own_fd(procs);
+  }
   if (!first) {
+    close_own(&fd); /* the dir itself is needed for CLONE_INTO_CGROUP only */
+    fd = procs;
     S.cgroup_extra_fd[S.n_cgroup_extra] = fd;
     S.cgroup_extra_path[S.n_cgroup_extra] = o->argv[0];
     S.cgroup_extra_op[S.n_cgroup_extra++] = idx;
     return 0;
   }
   S.cgroup_fd = fd;
+  S.cgroup_procs_fd = procs;
   S.cgroup_op = idx;
   /* "born": rt made this cgroup just now, so the init may be cloned into it.
    * Not for an older cgroup: a kernel that has seen cgroup.kill written there
@@ -72,6 +90,7 @@ int op_cgroup_join(const struct op *o, long idx) {
 
 void close_cgroup_fds(void) {
   close_own(&S.cgroup_fd);
+  close_own(&S.cgroup_procs_fd);
   for (int i = 0; i < S.n_cgroup_extra; i++) close_own(&S.cgroup_extra_fd[i]);
 }
 
@@ -169,13 +188,14 @@ int prepare_child(pid_t pid, long *op) {
   int n = snprintf(val, sizeof val, "%d", pid);
   if (S.cgroup_fd >= 0 && !S.cgroup_joined) {
     *op = S.cgroup_op;
-    if (write_file_at(S.cgroup_fd, "cgroup.procs", val, (size_t)n) < 0)
+    /* born, where the kernel refused CLONE_INTO_CGROUP: opened only now */
+    if ((S.cgroup_procs_fd >= 0 ? write_fd(S.cgroup_procs_fd, val, (size_t)n) : write_file_at(S.cgroup_fd, "cgroup.procs", val, (size_t)n)) < 0)
       return fail(errno, "write %d to cgroup.procs", pid);
   }
   /* Every hierarchy before the init is released: it never runs outside them. */
   for (int i = 0; i < S.n_cgroup_extra; i++) {
     *op = S.cgroup_extra_op[i];
-    if (write_file_at(S.cgroup_extra_fd[i], "cgroup.procs", val, (size_t)n) < 0)
+    if (write_fd(S.cgroup_extra_fd[i], val, (size_t)n) < 0)
       return fail(errno, "write %d to %s/cgroup.procs", pid, S.cgroup_extra_path[i]);
   }
   if (netdev_apply(pid, op) < 0) return -1;

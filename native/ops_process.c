@@ -115,3 +115,16 @@ int op_no_new_privs(const struct op *o) {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return fail(errno, "prctl PR_SET_NO_NEW_PRIVS");
   return 0;
 }
+
+/* prctl(PR_SET_DUMPABLE): 0 keeps processes of the namespaces being joined
+ * from ptrace and /proc/<pid>/{mem,environ,fd} access to this process (and
+ * to the child, which inherits it) while it still holds rt's privileges;
+ * execve makes the program dumpable again. */
+int op_dumpable(const struct op *o) {
+  int v;
+  if (strcmp(o->argv[0], "0") == 0) v = 0;
+  else if (strcmp(o->argv[0], "1") == 0) v = 1;
+  else return fail(EINVAL, "DUMPABLE must be 0 or 1, not \"%s\"", o->argv[0]);
+  if (prctl(PR_SET_DUMPABLE, v, 0, 0, 0) < 0) return fail(errno, "prctl PR_SET_DUMPABLE %d", v);
+  return 0;
+}

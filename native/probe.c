@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -307,6 +308,29 @@ static int probe_keyring(void) {
   return fflush(stdout) == 0 ? 0 : 1;
 }
 /* end runc commands (x3) */
+/* exec: the CVE-2019-5736 attempt. Opens /proc/<parent>/exe for writing (the
+ * parent of an exec'd process, outside a pid namespace, is rt-exec) and, if
+ * that worked, writes to it. Prints the parent's exe link, then "ok" or the
+ * errno of each step, and exits 0 either way. */
+static int probe_write_parent_exe(void) {
+  char path[64], link[4096];
+  snprintf(path, sizeof path, "/proc/%d/exe", getppid());
+  ssize_t n = readlink(path, link, sizeof link - 1);
+  link[n < 0 ? 0 : n] = 0;
+  printf("exe %s\nopen ", n < 0 ? "?" : link);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  print_errno_result(fd);
+  if (fd < 0) return 0;
+  printf("write ");
+  print_errno_result((int)write(fd, "#!", 2));
+  close(fd);
+  return 0;
+}
+/* PTRACE_SEIZE of a pid (the tracer's exit detaches it): "ok" or the errno. */
+static int probe_ptrace(const char *pid) {
+  return print_errno_result((int)ptrace(PTRACE_SEIZE, (pid_t)atoi(pid), 0, 0));
+}
+/* end exec */
 
 static void on_term(int sig) {
   (void)sig;
@@ -446,7 +470,7 @@ static int probe_hook(int argc, char **argv) {
 }
 
 static int usage(void) {
-  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty | try mkdir|rmdir|stat PATH… | syscall NAME|NR ARG… [-- …] | syscall32 NR ARG… | hook OUT TAG [PATH…] | keyring\n", stderr);
+  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty | try mkdir|rmdir|stat PATH… | syscall NAME|NR ARG… [-- …] | syscall32 NR ARG… | hook OUT TAG [PATH…] | keyring | write-parent-exe | ptrace PID\n", stderr);
   return 2;
 }
 
@@ -498,6 +522,9 @@ int main(int argc, char **argv) {
   }
   /* hooks */
   if (!strcmp(cmd, "hook") && argc >= 4) return probe_hook(argc, argv);
+  /* exec */
+  if (!strcmp(cmd, "write-parent-exe") && argc == 2) return probe_write_parent_exe();
+  if (!strcmp(cmd, "ptrace") && argc == 3) return probe_ptrace(argv[2]);
   if (!strcmp(cmd, "console-server") && argc == 3) return console_server(argv[2]);
   if (!strcmp(cmd, "try") && argc >= 4) return try_calls(argc, argv); /* seccomp */
   if (!strcmp(cmd, "syscall") && argc >= 3) return raw_syscalls(argc, argv); /* seccomp */

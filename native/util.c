@@ -60,6 +60,14 @@ int arg_u64(const struct op *o, uint32_t i, uint64_t *out) {
               i < o->argc ? o->argv[i] : "");
 }
 
+int write_fd(int fd, const char *data, size_t len) {
+  ssize_t n;
+  do n = write(fd, data, len);
+  while (n < 0 && errno == EINTR);
+  if (n >= 0 && (size_t)n != len) errno = EIO;
+  return n >= 0 && (size_t)n == len ? 0 : -1;
+}
+
 int write_file_at(int dirfd, const char *path, const char *data, size_t len) {
   /* O_NONBLOCK: a fifo planted at the path fails (ENXIO) instead of hanging. */
   int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);

@@ -17,6 +17,8 @@ int parse_u64(const char *s, uint64_t *out);
 int arg_i64(const struct op *o, uint32_t i, int64_t min, int64_t max, int64_t *out);
 int arg_u64(const struct op *o, uint32_t i, uint64_t *out);
 
+/* One write of data to an open fd (EINTR retried; a short write is EIO). */
+int write_fd(int fd, const char *data, size_t len);
 /* Writes data to an existing file (dirfd-relative, like openat) in a single
  * write(): proc files such as uid_map accept exactly one. 0, or -1 with errno. */
 int write_file_at(int dirfd, const char *path, const char *data, size_t len);

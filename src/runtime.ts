@@ -1,6 +1,6 @@
 // The library API: every rt command is a method here, a thin facade over one
 // module per operation in src/container/ (create, start, state, kill, delete,
-// run, ps, checkpoint); src/cli only parses arguments and calls these. Errors are RtError
+// run, exec, ps, checkpoint); src/cli only parses arguments and calls these. Errors are RtError
 // with a message naming the field.
 import { RtError } from "./errors.ts";
 import type { State } from "./spec/types.ts";
@@ -13,9 +13,11 @@ import { killContainer } from "./container/kill.ts";
 import { deleteContainer } from "./container/delete.ts";
 import { runContainer } from "./container/run.ts";
 import { containerProcesses } from "./container/ps.ts";
+import type { ExecOptions, Execd } from "./container/exec.ts";
 
 export type { CreateOptions, Created } from "./container/create.ts";
 export type { DamagedEntry } from "./container/state.ts";
+export type { ExecOptions, Execd } from "./container/exec.ts";
 export type { CheckpointOptions } from "./container/checkpoint.ts";
 
 export interface RuntimeOptions {
@@ -84,6 +86,15 @@ export class Runtime {
   /** A promise only for a container with poststop hooks. */
   delete(id: string, force = false): void | Promise<void> {
     return deleteContainer(this.ctx, id, force);
+  }
+
+  /**
+   * Runs another process in the container. In the foreground (no `detach`)
+   * `exited` resolves with its exit status. Loaded on first use, like create.
+   */
+  async exec(id: string, opts: ExecOptions): Promise<Execd> {
+    const { execProcess } = await import("./container/exec.ts");
+    return execProcess(this.ctx, id, opts);
   }
 
   /** create + start; with detach false, waits for the container and deletes it. Returns the exit status. */

@@ -26,6 +26,7 @@ const COMMANDS: Record<string, [summary: string, load: () => Promise<CommandModu
   kill: ["send a signal to a container's process(es)", () => import("./kill.ts")],
   delete: ["delete a stopped container and its resources", () => import("./delete.ts")],
   run: ["create and start a container (and wait for it)", () => import("./run.ts")],
+  exec: ["run another process in a container", () => import("./exec.ts")],
   list: ["list containers", () => import("./list.ts")],
   ps: ["list the processes of a container", () => import("./ps.ts")],
   checkpoint: ["checkpoint a running container with CRIU", () => import("./checkpoint.ts")],

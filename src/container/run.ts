@@ -41,7 +41,7 @@ const FORWARDED = ["INT", "TERM", "HUP", "QUIT", "USR1", "USR2", "WINCH"];
  * with rt's own terminal, a window change is passed on as the terminal's
  * new size instead (the kernel signals the container's foreground group).
  */
-function forwardSignals(pid: number, terminal?: { resize(): void }): { stop(): void } {
+export function forwardSignals(pid: number, terminal?: { resize(): void }): { stop(): void } {
   const winch = parseSignal("WINCH");
   const stop = host().onSignals(FORWARDED.map((n) => parseSignal(n)), (sig) => {
     if (sig === winch && terminal) {

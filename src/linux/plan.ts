@@ -6,7 +6,7 @@ import * as path from "../sys/path.ts";
 import { RtError } from "../errors.ts";
 import { Op, type Plan } from "../process/wire.ts";
 import type { Mount, Spec } from "../spec/types.ts";
-import { CLONE_NEW, MS, RLIMITS } from "./constants.ts";
+import { CLONE_NEW, MS } from "./constants.ts";
 import { DEV_SYMLINKS, resolveDevices } from "./devices.ts";
 import { parseMountOptions } from "./mount-options.ts";
 import { planNamespaces } from "./namespaces.ts";
@@ -19,6 +19,7 @@ import { bindDeviceOp, userNamespaceOps, type UserNamespaceOps } from "./userns.
 import { netDeviceOps } from "./netdevices.ts";
 import { hookOps } from "./hooks.ts";
 import { keyringOps } from "./keyring.ts";
+import { processOps } from "./process-plan.ts";
 
 export interface PlanInput {
   spec: Spec;
@@ -61,8 +62,6 @@ const ROOTFS_PROPAGATION: Record<string, number> = {
   shared: MS.SHARED, rshared: MS.SHARED | MS.REC,
   unbindable: MS.UNBINDABLE, runbindable: MS.UNBINDABLE | MS.REC,
 };
-
-const RLIM_INFINITY = 18446744073709551615;
 
 export function buildPlan(input: PlanInput): Plan {
   const { spec } = input;
@@ -107,36 +106,11 @@ export function buildPlan(input: PlanInput): Plan {
   if (ns.has("mount")) planOwnRoot(plan, ctx, userns, hooks.beforeRoot);
   else planSharedRoot(plan, spec, input, hooks.beforeRoot);
 
-  const size = consoleSize(proc); // checked even without a console socket, so validate refuses it too
-  if (input.consoleSocket) add(Op.CONSOLE_SETUP, "process.terminal", proc.user.uid, ...size);
-
-  (proc.rlimits ?? []).forEach((r, i) => {
-    const res = RLIMITS[r.type];
-    if (res === undefined) throw new RtError(`process.rlimits[${i}].type: unknown rlimit "${r.type}"`);
-    add(Op.RLIMIT, `process.rlimits[${i}] (${r.type})`, res, rlimitValue(r.soft), rlimitValue(r.hard));
-  });
-  plan.push(...attrs.beforeIds);
-  add(Op.UMASK, "process.user.umask", proc.user.umask ?? 0o022);
-  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while
-  // the init still has it (as runc does); with it, as late as possible.
-  if (!proc.noNewPrivileges) plan.push(...seccomp.filter);
-  plan.push(...caps.beforeIds);
-  if (!userns.setgroupsDenied) plan.push({ op: Op.SETGROUPS_IDS, field: "process.user.additionalGids", args: proc.user.additionalGids ?? [] });
-  add(Op.SETGID, "process.user.gid", proc.user.gid);
-  add(Op.SETUID, "process.user.uid", proc.user.uid);
-  plan.push(...caps.afterIds);
-  if (proc.noNewPrivileges) add(Op.NO_NEW_PRIVS, "process.noNewPrivileges");
-  add(Op.CHDIR, "process.cwd", proc.cwd);
-  for (const e of processEnv(proc.env, input.listenFds)) add(Op.ENV, "process.env", e);
-  plan.push({ op: Op.ARGS, field: "process.args", args: proc.args ?? [] });
-  add(Op.CLOSE_FDS, "", 3 + input.preserveFds);
-  // Last before the wait, so a failure is still reported by field (after
-  // READY nobody listens).
-  if (proc.noNewPrivileges) plan.push(...seccomp.filter);
-  plan.push(...hooks.beforeWait);
-  add(Op.WAIT_START, "process.args");
-  plan.push(...hooks.afterWait);
-  add(Op.EXEC, "process.args");
+  plan.push(...processOps({
+    process: proc, attrs, seccomp, caps, consoleSocket: input.consoleSocket,
+    setgroupsDenied: userns.setgroupsDenied, extraFds: input.preserveFds, listenFds: input.listenFds,
+    beforeWait: hooks.beforeWait, afterWait: hooks.afterWait,
+  }));
   return plan;
 }
 
@@ -244,27 +218,6 @@ function planMount(plan: Plan, propagations: Plan, m: Mount, i: number, input: P
   // Recursive attributes right away, as runc does: they cover the tree this
   // mount brought, not mounts a later config entry puts beneath it.
   if (opts.attrSet || opts.attrClr) plan.push({ op: Op.MOUNT_SETATTR, field, args: [target, opts.attrSet, opts.attrClr, input.rootfs] });
-}
-
-/** process.consoleSize as CONSOLE_SETUP's rows and cols; the spec says to ignore it without a terminal. */
-function consoleSize(proc: NonNullable<Spec["process"]>): number[] {
-  const size = proc.consoleSize;
-  if (!proc.terminal || !size) return [];
-  for (const f of ["height", "width"] as const) {
-    if (size[f] > 0xffff) throw new RtError(`process.consoleSize.${f}: at most 65535 (a terminal's size is 16 bits; got ${size[f]})`);
-  }
-  return [size.height, size.width];
-}
-
-function rlimitValue(v: number): string {
-  return v >= RLIM_INFINITY ? "-1" : BigInt(Math.trunc(v)).toString();
-}
-
-/** The exec environment; with socket activation the container learns how many fds it got. */
-function processEnv(env: string[] | undefined, listenFds: number): string[] {
-  const out = [...(env ?? [])];
-  if (listenFds > 0 && !out.some((e) => e.startsWith("LISTEN_FDS="))) out.push(`LISTEN_FDS=${listenFds}`);
-  return out;
 }
 
 export { CLONE_NEW };

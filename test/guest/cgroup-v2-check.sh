@@ -22,6 +22,15 @@ $RT start c1
 check "kill --all KILL empties the cgroup" '$RT kill --all c1 KILL && for i in 1 2 3 4 5 6 7 8 9 10; do [ -z "$(cat /sys/fs/cgroup/rt-c1/cgroup.procs)" ] && break; sleep 0.5; done; [ -z "$(cat /sys/fs/cgroup/rt-c1/cgroup.procs)" ]'
 check "delete removes the cgroup" '$RT delete c1 && [ ! -e /sys/fs/cgroup/rt-c1 ]'
 
+# exec: the process joins the container's cgroup even though the executor
+# joined its cgroup namespace first (nsdelegate makes the namespace a
+# delegation boundary: cgroup.procs is opened before the join).
+$RT run -d e1 </dev/null >/dev/null 2>"$W/err"
+$RT exec -d --pid-file "$W/e1.pid" e1 /bin/probe sleep 60 </dev/null >/dev/null 2>"$W/err"
+check "exec into a container with a cgroup namespace succeeds (nsdelegate)" '[ $? -eq 0 ] || { cat "$W/err"; false; }'
+check "the exec'd process is in /rt-e1 as the host sees it" '[ "$(cat /proc/$(cat "$W/e1.pid")/cgroup)" = "0::/rt-e1" ]'
+$RT delete --force e1
+
 sed -i 's|"linux": {|"linux": { "cgroupsPath": "/machine/nested/c2",|' config.json
 $RT create c2 </dev/null >/dev/null 2>"$W/err"
 check "an absolute cgroupsPath is created from the hierarchy root" '[ -d /sys/fs/cgroup/machine/nested/c2 ]'

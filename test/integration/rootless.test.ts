@@ -142,6 +142,35 @@ describe("rootless", () => {
     expect([rep.uid, rep.gid, rep.groups]).toEqual([1000, 1000, [5]]);
   });
 
+  // exec: a rootless container's process joins its user namespace (the caller owns it) and the others.
+  it("rt exec by the same user joins every namespace of the init, as its root, setgroups left alone", async () => {
+    const id = uniqueId("rl");
+    const out = path.join(home, `${id}.out`);
+    const outFd = fs.openSync(out, "w");
+    try {
+      const c = asUser(["run", "--detach", "--bundle", bundle(["/bin/probe", "sleep", "1000"]), id], { stdio: ["ignore", outFd, outFd] });
+      expect(c.code, fs.readFileSync(out, "utf8")).toBe(0);
+    } finally {
+      fs.closeSync(outFd);
+    }
+    const pid = JSON.parse(fs.readFileSync(path.join(xdg, "rt", id, "state.json"), "utf8")).pid;
+    try {
+      const r = asUser(["exec", id, "/bin/probe", "report"]);
+      expect(r.code, r.stderr).toBe(0);
+      const rep = JSON.parse(r.stdout);
+      const initNs = Object.fromEntries(fs.readdirSync(`/proc/${pid}/ns`).map((n) => [n, fs.readlinkSync(`/proc/${pid}/ns/${n}`)]));
+      expect(rep.ns).toEqual(initNs);
+      expect([rep.uid, rep.gid]).toEqual([0, 0]);
+      expect(fs.readFileSync(`/proc/${pid}/status`, "utf8")).toMatch(new RegExp(`^Uid:\\s+${uid}\\s`, "m"));
+      // additional gids need setgroups, which the namespace denies: refused by name
+      const g = asUser(["exec", "-g", "0", id, "/bin/probe", "true"]);
+      expect(g.code).not.toBe(0);
+      expect(g.stderr).toMatch(/process\.user\.additionalGids: the container's user namespace denies setgroups/);
+    } finally {
+      asUser(["delete", "--force", id]);
+    }
+  });
+
   it("uses a cgroup where it is delegated", () => {
     // A cgroup the user owns, with rt started in it (as systemd's user@.service would).
     const deleg = path.join(unifiedMount(), `rt-rl-deleg-${process.pid}`);
