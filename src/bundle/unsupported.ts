@@ -15,8 +15,8 @@
 //  - an object or list all of whose members ask for nothing;
 //  - the leaf values in UNSET below: for cgroup resources, 0 where the kernel
 //    file's default is "no limit / default weight", -1 where the field means
-//    "unlimited", false for the memory toggles. pids.limit 0 is a real limit
-//    (the schema says so): only -1 asks for nothing there.
+//    "unlimited", false for the memory toggles. pids.limit 0 asks for nothing
+//    either: podman 4.3 writes it for --pids-limit=-1, and runc takes 0 as "not set".
 // Any other value is refused. Unknown members (the spec's Extensibility) are
 // not in the table and stay ignored.
 import { host } from "../sys/host.ts";
@@ -106,7 +106,7 @@ export const UNSET: Readonly<Record<string, readonly unknown[]>> = {
   "linux.resources.cpu.realtimeRuntime": [0],
   "linux.resources.cpu.realtimePeriod": [0],
   "linux.resources.cpu.idle": [0],
-  "linux.resources.pids.limit": [-1],
+  "linux.resources.pids.limit": [0, -1],
   "linux.resources.blockIO.weight": [0],
   "linux.resources.blockIO.leafWeight": [0],
   "linux.resources.network.classID": [0],

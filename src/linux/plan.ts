@@ -133,7 +133,12 @@ function planOwnRoot(plan: Plan, ctx: PlanContext, userns: UserNamespaceOps, bef
   add(Op.BIND_ROOTFS, "root.path", input.rootfs);
 
   const propagations: Plan = [];
-  (spec.mounts ?? []).forEach((m, i) => planMount(plan, propagations, m, i, input, userns));
+  // A user namespace cannot mount cgroup2 unless it owns a cgroup namespace
+  // of its own (podman --uidmap sends none): there the container's own
+  // cgroup is bound from the host instead, as runc does.
+  const ownCgroupNs = ctx.ns.has("cgroup") && !ctx.ns.join.some((j) => j.type === "cgroup");
+  const cgroupBind = userns.inUserNamespace && !ownCgroupNs ? input.cgroupDir : "";
+  (spec.mounts ?? []).forEach((m, i) => planMount(plan, propagations, m, i, input, userns, cgroupBind));
   // In a user namespace, character and block devices are bound from the host (see userns.ts).
   const nodes = resolveDevices(spec.linux?.devices);
   const bound = userns.inUserNamespace ? nodes.map((d) => bindDeviceOp(ctx, d)) : [];
@@ -188,7 +193,7 @@ function planSharedRoot(plan: Plan, spec: Spec, input: PlanInput, beforeRoot: Pl
   plan.push({ op: Op.CHROOT, field: "root.path", args: [input.rootfs] });
 }
 
-function planMount(plan: Plan, propagations: Plan, m: Mount, i: number, input: PlanInput, userns: UserNamespaceOps): void {
+function planMount(plan: Plan, propagations: Plan, m: Mount, i: number, input: PlanInput, userns: UserNamespaceOps, cgroupBind = ""): void {
   const field = `mounts[${i}] (${m.destination})`;
   const opts = parseMountOptions(m.options, m.type, `mounts[${i}]`);
   const target = m.destination;
@@ -211,6 +216,10 @@ function planMount(plan: Plan, propagations: Plan, m: Mount, i: number, input: P
     if (perMount) {
       plan.push({ op: Op.MOUNT, field, args: ["", target, "", MS.REMOUNT | MS.BIND | perMount, "", "", input.rootfs] });
     }
+  } else if (type === "cgroup2" && cgroupBind) {
+    plan.push({ op: Op.MOUNT, field, args: [cgroupBind, target, "", MS.BIND | MS.REC, "", "dir", input.rootfs] });
+    const perMount = opts.flags & ~(MS.REMOUNT | MS.BIND | MS.REC);
+    if (perMount) plan.push({ op: Op.MOUNT, field, args: ["", target, "", MS.REMOUNT | MS.BIND | perMount, "", "", input.rootfs] });
   } else {
     plan.push({ op: Op.MOUNT, field, args: [m.source ?? type, target, type, opts.flags, opts.data, "dir", input.rootfs] });
   }

@@ -38,7 +38,7 @@ describe("refused by name: not carried out by rt", () => {
     const cases: [string, unknown][] = [
       ["memory", { limit: 1 << 26, reservation: 1 << 25, swap: 1 << 27, kernel: 1, kernelTCP: 1, swappiness: 10, disableOOMKiller: true, useHierarchy: true }],
       ["cpu", { shares: 512, quota: 50000, burst: 1, period: 100000, realtimeRuntime: 1, realtimePeriod: 1, cpus: "0", mems: "0", idle: 1 }],
-      ["pids", { limit: 0 }],
+      ["pids", { limit: 10 }],
       ["blockIO", { weight: 100, leafWeight: 100, weightDevice: [{ major: 8, minor: 0, weight: 10, leafWeight: 10 }], throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1 }], throttleWriteBpsDevice: [{ major: 8, minor: 0, rate: 1 }], throttleReadIOPSDevice: [{ major: 8, minor: 0, rate: 1 }], throttleWriteIOPSDevice: [{ major: 8, minor: 0, rate: 1 }] }],
       ["hugepageLimits", [{ pageSize: "2MB", limit: 1 << 21 }]],
       ["rdma", { mlx5_1: { hcaHandles: 3, hcaObjects: 10000 } }],

@@ -50,7 +50,7 @@ describe("refusals", () => {
 
   it("a value that asks for something is refused at its own path", () => {
     const got = issues((s) => {
-      s.linux.resources = { cpu: { shares: 1024, quota: 0 }, pids: { limit: 0 }, blockIO: { weight: 0, weightDevice: [{ major: 8, minor: 0, weight: 10 }] } };
+      s.linux.resources = { cpu: { shares: 1024, quota: 0 }, pids: { limit: 10 }, blockIO: { weight: 0, weightDevice: [{ major: 8, minor: 0, weight: 10 }] } };
     });
     expect(got.map((i) => i.path)).toEqual(["linux.resources.cpu", "linux.resources.pids", "linux.resources.blockIO"]);
     expect(got[0].message).toBe("cgroup resource limits: not implemented yet");
@@ -115,7 +115,7 @@ describe("refusals", () => {
   it("checkConfig reports schema and semantic errors first, refusals only for a valid config", () => {
     const s: any = defaultSpec();
     s.hooks = { prestart: [{ path: "relative" }] };
-    s.linux.resources = { pids: { limit: 0 } };
+    s.linux.resources = { pids: { limit: 10 } };
     expect(checkConfig(s).map((i) => i.path)).toEqual(["hooks.prestart[0].path"]);
     s.hooks.prestart[0].path = "/bin/true";
     expect(checkConfig(s)).toEqual([{ path: "linux.resources.pids", message: "cgroup resource limits: not implemented yet" }]);
