@@ -380,7 +380,7 @@ static int probe_swap(const char *dir, const char *a, const char *b) {
   int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return perror(dir), 1;
   for (;;)
-    if (syscall(SYS_renameat2, fd, a, fd, b, 1 /* RENAME_EXCHANGE */) < 0) return perror("renameat2"), 1;
+    if (syscall(SYS_renameat2, fd, a, fd, b, 2 /* RENAME_EXCHANGE */) < 0) return perror("renameat2"), 1;
 }
 
 /* cwd-jail: {"cwd": getcwd, "inside": whether walking ".." up from the cwd

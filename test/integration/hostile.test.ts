@@ -103,3 +103,118 @@ describe("a process in a pid namespace that new containers join", () => {
     expect(executors.map(sha256)).toEqual(before);
   });
 });
+
+describe("process.cwd through /proc/self/fd/<n> (CVE-2024-21626)", () => {
+  const jail = (cwd: string, extra: string[] = [], opts = {}) =>
+    rt(root, ["run", ...extra, "--bundle", makeBundle(testSpec(["/bin/probe", "cwd-jail"], (s) => { s.process!.cwd = cwd; })), uniqueId()], opts);
+
+  it("reaches no host directory, whatever fd the init holds at CHDIR", () => {
+    let refused = 0, inside = 0;
+    for (let n = 3; n <= 24; n++) {
+      const r = jail(`/proc/self/fd/${n}`);
+      if (r.code !== 0) {
+        // Not a directory, or no such fd: refused at the field, in one line.
+        expect(r.stderr).toMatch(/^rt: process\.cwd: chdir \/proc\/self\/fd\/\d+: (Not a directory|No such file or directory)\n$/);
+        refused++;
+        continue;
+      }
+      expect(JSON.parse(r.stdout), `fd ${n}`).toMatchObject({ inside: true });
+      inside++;
+    }
+    console.log(`cwd=/proc/self/fd/N: ${refused + inside} tries, ${refused} refused, ${inside} inside the root, 0 outside`);
+  });
+
+  it("the check itself sees a host directory: one the caller passes on purpose (--preserve-fds) is outside", () => {
+    const host = dir("rt-hostile-cwd-");
+    const fd = fs.openSync(host, "r");
+    try {
+      const r = jail("/proc/self/fd/3", ["--preserve-fds", "1"], { stdio: ["ignore", "pipe", "pipe", fd] });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ inside: false });
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+});
+
+describe("a symlink swapped under a mount target by another container (CVE-2021-30465)", () => {
+  it("the bind lands inside the rootfs every time, never where the symlink points on the host", () => {
+    const TRIES = 40;
+    // A shared volume: t (a directory) and s (a symlink to a host directory)
+    // trade places all the time, done by a process in the attacker container.
+    const vol = dir("rt-hostile-vol-", 0o777);
+    const hostTarget = dir("rt-hostile-target-");
+    fs.mkdirSync(path.join(vol, "t"));
+    fs.symlinkSync(hostTarget, path.join(vol, "s"));
+    const marked = dir("rt-hostile-src-");
+    fs.writeFileSync(path.join(marked, "marker"), "x");
+    const attacker = uniqueId("a");
+    const a = rtDetached(root, ["run", "--detach", "--bundle", makeBundle(testSpec(["/bin/probe", "swap", "/mnt", "t", "s"], (s) => {
+      s.mounts!.push({ destination: "/mnt", type: "bind", source: vol, options: ["rbind", "rw"] });
+    })), attacker]);
+    expect(a.code, a.stderr).toBe(0);
+    // The attacker really swaps: both kinds show up at t.
+    const kinds = new Set<string>();
+    for (let i = 0; i < 2000 && kinds.size < 2; i++) kinds.add(fs.lstatSync(path.join(vol, "t")).isSymbolicLink() ? "link" : "dir");
+    expect([...kinds].sort()).toEqual(["dir", "link"]);
+    const places: Record<string, number> = {};
+    let failed = 0;
+    const refusals = new Set<string>();
+    try {
+      for (let i = 0; i < TRIES; i++) {
+        const id = uniqueId("v");
+        const { bundle, rootfs } = ownRootfsBundle(testSpec(["/bin/probe", "true"], (s) => {
+          // No tmpfs on /tmp: the symlink's in-root target lives under /tmp.
+          s.mounts = s.mounts!.filter((m) => m.destination !== "/tmp");
+          s.mounts.push({ destination: "/vol", type: "bind", source: vol, options: ["rbind", "rw"] });
+          s.mounts.push({ destination: "/vol/t", type: "bind", source: marked, options: ["bind", "ro"] });
+        }));
+        // Where the symlink leads when resolved in the rootfs, as it must be.
+        fs.mkdirSync(path.join(rootfs, hostTarget), { recursive: true });
+        const r = rtDetached(root, ["create", "--bundle", bundle, id]);
+        if (r.code !== 0) {
+          expect(r.stderr).toMatch(/^rt: mounts\[\d+\] \(\/vol\/t\): [^\n]+\n$/);
+          refusals.add(r.stderr.replace(/\/proc\/self\/fd\/\d+/g, "/proc/self/fd/N").replace(/\/tmp\/[^ )]+/g, "…").trim());
+          failed++;
+          continue;
+        }
+        try {
+          // The container's own view (after pivot_root): a bind that went
+          // anywhere outside the rootfs is not in it at all.
+          const info = fs.readFileSync(`/proc/${stateOf(root, id).pid}/mountinfo`, "utf8").split("\n");
+          const binds = info.filter((l) => / - /.test(l) && l.split(" ")[3].endsWith(path.basename(marked)));
+          expect(binds.length, info.join("\n")).toBe(1);
+          // …and read-only, as configured (the remount found the same mount).
+          expect(binds[0].split(" ")[5].split(",")).toContain("ro");
+          const at = binds.map((l) => l.split(" ")[4]);
+          // On the directory (named t or s by now: the mount moves with it),
+          // or where the symlink leads inside the rootfs.
+          expect(["/vol/t", "/vol/s", hostTarget]).toContain(at[0]);
+          const place = at[0] === hostTarget ? "symlink, resolved in root" : "directory";
+          places[place] = (places[place] ?? 0) + 1;
+        } finally {
+          expect(rt(root, ["delete", "--force", id]).code).toBe(0);
+        }
+      }
+      expect(stateOf(root, attacker).status, "the attacker kept swapping").toBe("running");
+    } finally {
+      rt(root, ["delete", "--force", attacker]);
+    }
+    expect(fs.readdirSync(hostTarget)).toEqual([]);
+    expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(hostTarget);
+    console.log(`symlink race: ${TRIES} creates against a swapping container, ${failed} refused, placed: ${JSON.stringify(places)}, 0 outside the rootfs; refusals: ${[...refusals].join(" | ")}`);
+  });
+});
+
+describe("the init is non-dumpable until execve, and what that must not break", () => {
+  it("oomScoreAdj reaches a container in a user namespace (written by the executor, inherited by the init)", () => {
+    const r = rt(root, ["run", "--bundle", makeBundle(testSpec(["/bin/probe", "cat", "/proc/self/oom_score_adj"], (s) => {
+      s.process!.oomScoreAdj = 321;
+      s.linux!.namespaces!.push({ type: "user" });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    })), uniqueId()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe("321");
+  });
+});
