@@ -98,8 +98,13 @@ export class StateStore {
   write(record: ContainerRecord): void {
     const dir = this.dir(record.id);
     const tmp = path.join(dir, `.${STATE_FILE}.tmp`);
-    host().writeFile(tmp, JSON.stringify(record), 0o600, "w");
-    host().rename(tmp, path.join(dir, STATE_FILE));
+    try {
+      host().writeFile(tmp, JSON.stringify(record), 0o600, "w");
+      host().rename(tmp, path.join(dir, STATE_FILE));
+    } catch (e) {
+      // e.g. ENOENT: a `delete --force` removed the dir of a create under way.
+      throw new RtError(`writing state of "${record.id}": ${describeSysError(e)}`);
+    }
   }
 
   remove(id: string): void {
