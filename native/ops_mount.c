@@ -297,16 +297,43 @@ static unsigned long kept_flags(const char *path) {
   return f;
 }
 
+/* The container's /dev/null, pinned by an O_PATH fd and checked to be the
+ * null device (c 1:3): a process that can write the container's /dev (a
+ * shared volume there, a joined mount namespace) could have replaced it
+ * with a symlink to, say, /proc/sys/kernel/core_pattern, and a bind by name
+ * would put that file, writable, over the masked path (CVE-2025-31133). */
+static int open_dev_null(void) {
+  int fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return fail(errno, "open /dev/null (O_PATH|O_NOFOLLOW, to mask with)");
+  struct stat st;
+  if (fstat(fd, &st) < 0) {
+    int e = errno;
+    close(fd);
+    return fail(e, "fstat /dev/null");
+  }
+  if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
+    close(fd);
+    return fail(EPERM, "/dev/null is not the null device (mode %o, %u:%u): refusing to bind it over a masked path",
+                (unsigned)st.st_mode, major(st.st_rdev), minor(st.st_rdev));
+  }
+  return fd;
+}
+
 int op_mask(const struct op *o) {
   const char *p = o->argv[0];
   struct stat st;
   if (stat(p, &st) < 0) return errno == ENOENT ? 0 : fail(errno, "stat %s (masked path)", p);
   if (S_ISDIR(st.st_mode)) {
     if (mount("tmpfs", p, "tmpfs", MS_RDONLY, NULL) < 0) return fail(errno, "mount tmpfs on %s (masked path)", p);
-  } else if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0) {
-    return fail(errno, "mount /dev/null on %s (masked path, bind)", p);
+    return 0;
   }
-  return 0;
+  int null = open_dev_null();
+  if (null < 0) return -1;
+  char src[64];
+  snprintf(src, sizeof src, "/proc/self/fd/%d", null);
+  int r = mount(src, p, NULL, MS_BIND, NULL), e = errno;
+  close(null);
+  return r < 0 ? fail(e, "mount /dev/null on %s (masked path, bind)", p) : 0;
 }
 
 int op_readonly(const struct op *o) {

@@ -375,12 +375,26 @@ static int probe_watch(const char *log, const char *dir, const char *name, const
 }
 
 /* swap DIR A B: forever exchange the names A and B in DIR (renameat2
- * RENAME_EXCHANGE), as an attacker racing a runtime's path resolution. */
+ * RENAME_EXCHANGE), as an attacker racing a runtime's path resolution. A
+ * name that is briefly missing (the runtime replacing a node) is waited for. */
 static int probe_swap(const char *dir, const char *a, const char *b) {
   int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return perror(dir), 1;
   for (;;)
-    if (syscall(SYS_renameat2, fd, a, fd, b, 2 /* RENAME_EXCHANGE */) < 0) return perror("renameat2"), 1;
+    if (syscall(SYS_renameat2, fd, a, fd, b, 2 /* RENAME_EXCHANGE */) < 0 && errno != ENOENT) return perror("renameat2"), 1;
+}
+
+/* relink DIR NAME TARGET: forever replace DIR/NAME, atomically, with a
+ * symlink to TARGET, whatever a runtime puts there meanwhile. */
+static int probe_relink(const char *dir, const char *name, const char *target) {
+  int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return perror(dir), 1;
+  char tmp[64];
+  snprintf(tmp, sizeof tmp, ".relink-%d", getpid());
+  for (;;) {
+    if (symlinkat(target, fd, tmp) < 0 && errno != EEXIST) return perror("symlinkat"), 1;
+    if (renameat(fd, tmp, fd, name) < 0) return perror("renameat"), 1;
+  }
 }
 
 /* cwd-jail: {"cwd": getcwd, "inside": whether walking ".." up from the cwd
@@ -417,7 +431,7 @@ static void on_term(int sig) {
 }
 
 static int usage(void) {
-  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty | watch LOG DIR NAME SECRET | swap DIR A B | cwd-jail\n", stderr);
+  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty | watch LOG DIR NAME SECRET | swap DIR A B | relink DIR NAME TARGET | cwd-jail\n", stderr);
   return 2;
 }
 
@@ -470,6 +484,7 @@ int main(int argc, char **argv) {
   /* hostile containers (issue 9) */
   if (!strcmp(cmd, "watch") && argc == 6) return probe_watch(argv[2], argv[3], argv[4], argv[5]);
   if (!strcmp(cmd, "swap") && argc == 5) return probe_swap(argv[2], argv[3], argv[4]);
+  if (!strcmp(cmd, "relink") && argc == 5) return probe_relink(argv[2], argv[3], argv[4]);
   if (!strcmp(cmd, "cwd-jail") && argc == 2) return probe_cwd_jail();
   if (!strcmp(cmd, "console-server") && argc == 3) return console_server(argv[2]);
   if (!strcmp(cmd, "signal-exit") && argc == 2) {

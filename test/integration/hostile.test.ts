@@ -6,6 +6,9 @@
 // rootfs as a mount target (processes.test.ts), the init's exe is a sealed
 // memfd seen from the host (processes.test.ts), no host fd in the container
 // after execve (readback.test.ts).
+//
+// The attackers are /bin/probe subcommands (native/probe.c, "hostile
+// containers"): watch, swap, relink, cwd-jail.
 import { afterAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -96,7 +99,7 @@ describe("a process in a pid namespace that new containers join", () => {
     const got = lines(log);
     const seen = got.filter((l) => l.startsWith("SEEN ")).length;
     const leaks = got.filter((l) => l.startsWith("LEAK "));
-    console.log(`pid-namespace watcher: ${created} creates, ${seen} new inits seen, ${leaks.length} leaks`, leaks.map((l) => l.split(" ")[1]).sort().join(","));
+    console.log(`pid-namespace watcher: ${created} creates, ${seen} new inits seen, ${leaks.length} leaks${leaks.length ? ` (${leaks.map((l) => l.split(" ")[1]).sort().join(",")})` : ""}`);
     // The watcher really watched: it saw (nearly) every new init.
     expect(seen).toBeGreaterThanOrEqual(TRIES * 0.9);
     expect(leaks).toEqual([]);
@@ -216,5 +219,52 @@ describe("the init is non-dumpable until execve, and what that must not break", 
     })), uniqueId()]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe("321");
+  });
+});
+
+describe("/dev/null swapped for a symlink while the masked paths are bound (CVE-2025-31133)", () => {
+  it("no masked path ever gets a procfs file in place of the null device: the create fails closed instead", () => {
+    const TRIES = 30;
+    // The container's /dev is a shared volume; the attacker keeps replacing
+    // /dev/null with a symlink to a host-wide procfs file.
+    const dev = dir("rt-hostile-dev-", 0o777);
+    for (const d of ["pts", "shm", "mqueue"]) fs.mkdirSync(path.join(dev, d));
+    const attacker = uniqueId("a");
+    const a = rtDetached(root, ["run", "--detach", "--bundle", makeBundle(testSpec(["/bin/probe", "relink", "/mnt", "null", "/proc/sys/kernel/core_pattern"], (s) => {
+      s.mounts!.push({ destination: "/mnt", type: "bind", source: dev, options: ["rbind", "rw"] });
+      // Its own CPU, the other container's init another: the swaps go on while the init works.
+      s.process!.execCPUAffinity = { initial: "0", final: "0" };
+    })), attacker]);
+    expect(a.code, a.stderr).toBe(0);
+    let refused = 0, ok = 0;
+    const masked = new Set(testSpec(["x"]).linux!.maskedPaths);
+    try {
+      for (let i = 0; i < TRIES; i++) {
+        const id = uniqueId("m");
+        const bundle = makeBundle(testSpec(["/bin/probe", "true"], (s) => {
+          s.process!.execCPUAffinity = { initial: "1" };
+          s.mounts = s.mounts!.map((m) => (m.destination === "/dev" ? { destination: "/dev", type: "bind", source: dev, options: ["rbind", "rw"] } : m));
+        }));
+        const r = rtDetached(root, ["create", "--bundle", bundle, id]);
+        if (r.code !== 0) {
+          // Fail closed: the node was replaced under mknod, or MASK saw no null device.
+          expect(r.stderr).toMatch(/^rt: (default device: mknod \/dev\/null \(c 1:3\): File exists|linux\.maskedPaths\[\d+\]: \/dev\/null is not the null device [^\n]*)\n$/);
+          refused++;
+          continue;
+        }
+        try {
+          const info = fs.readFileSync(`/proc/${stateOf(root, id).pid}/mountinfo`, "utf8").split("\n").filter(Boolean);
+          const procOnMasked = info.filter((l) => masked.has(l.split(" ")[4]) && l.split(" - ")[1].startsWith("proc "));
+          expect(procOnMasked).toEqual([]);
+          ok++;
+        } finally {
+          expect(rt(root, ["delete", "--force", id]).code).toBe(0);
+        }
+      }
+      expect(stateOf(root, attacker).status, "the attacker kept swapping").toBe("running");
+    } finally {
+      rt(root, ["delete", "--force", attacker]);
+    }
+    console.log(`/dev/null race: ${TRIES} creates against a swapping container, ${refused} refused, ${ok} masked with the null device, 0 with a procfs file`);
   });
 });
