@@ -104,7 +104,7 @@ describe("a process in a pid namespace that new containers join", () => {
     expect(seen).toBeGreaterThanOrEqual(TRIES * 0.9);
     expect(leaks).toEqual([]);
     expect(executors.map(sha256)).toEqual(before);
-  });
+  }, 120_000);
 });
 
 describe("process.cwd through /proc/self/fd/<n> (CVE-2024-21626)", () => {
@@ -125,7 +125,7 @@ describe("process.cwd through /proc/self/fd/<n> (CVE-2024-21626)", () => {
       inside++;
     }
     console.log(`cwd=/proc/self/fd/N: ${refused + inside} tries, ${refused} refused, ${inside} inside the root, 0 outside`);
-  });
+  }, 120_000);
 
   it("the check itself sees a host directory: one the caller passes on purpose (--preserve-fds) is outside", () => {
     const host = dir("rt-hostile-cwd-");
@@ -137,7 +137,7 @@ describe("process.cwd through /proc/self/fd/<n> (CVE-2024-21626)", () => {
     } finally {
       fs.closeSync(fd);
     }
-  });
+  }, 120_000);
 });
 
 describe("a symlink swapped under a mount target by another container (CVE-2021-30465)", () => {
@@ -206,7 +206,7 @@ describe("a symlink swapped under a mount target by another container (CVE-2021-
     expect(fs.readdirSync(hostTarget)).toEqual([]);
     expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(hostTarget);
     console.log(`symlink race: ${TRIES} creates against a swapping container, ${failed} refused, placed: ${JSON.stringify(places)}, 0 outside the rootfs; refusals: ${[...refusals].join(" | ")}`);
-  });
+  }, 120_000);
 });
 
 describe("the init is non-dumpable until execve, and what that must not break", () => {
@@ -219,7 +219,7 @@ describe("the init is non-dumpable until execve, and what that must not break", 
     })), uniqueId()]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe("321");
-  });
+  }, 120_000);
 });
 
 describe("/dev/null swapped for a symlink while the masked paths are bound (CVE-2025-31133)", () => {
@@ -266,5 +266,5 @@ describe("/dev/null swapped for a symlink while the masked paths are bound (CVE-
       rt(root, ["delete", "--force", attacker]);
     }
     console.log(`/dev/null race: ${TRIES} creates against a swapping container, ${refused} refused, ${ok} masked with the null device, 0 with a procfs file`);
-  });
+  }, 120_000);
 });

@@ -96,7 +96,7 @@ describe("races", () => {
     const left = leftovers(ids);
     console.log(`same-id creates: ${ROUNDS} rounds of ${WIDTH}, ${ROUNDS} winners, ${left.length} left behind`);
     expect(left).toEqual([]);
-  });
+  }, 120_000);
 
   it("create, start, kill, state, delete and delete --force against each other on one container: clean answers, nothing leaks", async () => {
     const ROUNDS = 40;
@@ -127,7 +127,7 @@ describe("races", () => {
     const left = leftovers(ids);
     console.log(`lifecycle races: ${ROUNDS} containers, ${ops} concurrent commands, ${left.length} left behind`);
     expect(left).toEqual([]);
-  });
+  }, 120_000);
 
   it("300 containers created, started, listed and deleted in parallel: all of them, nothing leaks", async () => {
     const N = 300, WIDTH = 12;
@@ -146,5 +146,5 @@ describe("races", () => {
     const left = leftovers(ids);
     console.log(`parallel: ${N} containers (${WIDTH} rt processes at a time), ${left.length} left behind`);
     expect(left).toEqual([]);
-  });
+  }, 120_000);
 });
