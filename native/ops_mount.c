@@ -106,6 +106,35 @@ static int create_in_root(int rfd, const char *path, int as_file) {
   return rc;
 }
 
+/* The last bind's target and the inode it bound (the root of the new
+ * mount). The ops that finish that bind (the MS_REMOUNT MOUNT with its
+ * per-mount flags, MOUNT_SETATTR) resolve the target again: a process that
+ * can write a directory on the way (a shared volume) may have swapped it for
+ * a symlink to another mount meanwhile, and "ro" would go there and leave
+ * the bind writable. So they must find the very inode bound. */
+static char bound_target[PATH_MAX];
+static dev_t bound_dev;
+static ino_t bound_ino;
+
+static void remember_bind(const char *target, int sfd) {
+  struct stat st;
+  bound_target[0] = 0;
+  if (strlen(target) >= sizeof bound_target || fstat(sfd, &st) < 0) return;
+  strcpy(bound_target, target);
+  bound_dev = st.st_dev;
+  bound_ino = st.st_ino;
+}
+
+/* 0 unless tfd, the target resolved again, is not what the last bind of that target bound. */
+static int check_same_bind(const char *target, int tfd) {
+  struct stat st;
+  if (strcmp(target, bound_target) != 0) return 0;
+  if (fstat(tfd, &st) < 0) return fail(errno, "fstat %s", target);
+  if (st.st_dev != bound_dev || st.st_ino != bound_ino)
+    return fail(EBUSY, "%s is no longer the bind mount just made there (changed under rt: a symlink swapped in?)", target);
+  return 0;
+}
+
 static int mount_in_root(const char *source, const char *target, const char *fstype, unsigned long flags,
                          const char *data, const char *create, const char *root) {
   if (*create && strcmp(create, "dir") != 0 && strcmp(create, "file") != 0)
@@ -131,9 +160,13 @@ static int mount_in_root(const char *source, const char *target, const char *fst
     goto out;
   }
   snprintf(tpath, sizeof tpath, "/proc/self/fd/%d", tfd);
-  if (is_bind) {
+  if ((flags & MS_REMOUNT) && (flags & MS_BIND) && check_same_bind(target, tfd) < 0) {
+    rc = -1;
+  } else if (is_bind) {
     if (mount(spath, tpath, NULL, flags, NULL) < 0)
       rc = fail(errno, "mount %s (target %s, bind from %s)", tpath, target, source);
+    else
+      remember_bind(target, sfd);
   } else if (mount(*source ? source : NULL, tpath, *fstype ? fstype : NULL, flags, *data ? data : NULL) < 0) {
     rc = fail(errno, "mount %s (target %s, source %s, type %s%s%s)", tpath, target, *source ? source : "none",
               *fstype ? fstype : "none", *data ? ", data " : "", data);
@@ -225,6 +258,10 @@ int op_mount_setattr(const struct op *o) {
   if (rfd < 0) return -1;
   int tfd = openat2_in_root(rfd, o->argv[0], O_PATH);
   if (tfd < 0) return fail(errno, "openat2 %s (in root %s)", o->argv[0], o->argv[3]);
+  if (check_same_bind(o->argv[0], tfd) < 0) {
+    close(tfd);
+    return -1;
+  }
   struct rt_mount_attr attr = {.attr_set = set, .attr_clr = clr};
   int r = (int)syscall(SYS_mount_setattr, tfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr), e = errno;
   close(tfd);
