@@ -116,7 +116,7 @@ static char bound_target[PATH_MAX];
 static dev_t bound_dev;
 static ino_t bound_ino;
 
-static void remember_bind(const char *target, int sfd) {
+void remember_bind(const char *target, int sfd) {
   struct stat st;
   bound_target[0] = 0;
   if (strlen(target) >= sizeof bound_target || fstat(sfd, &st) < 0) return;
@@ -170,6 +170,8 @@ static int mount_in_root(const char *source, const char *target, const char *fst
   } else if (mount(*source ? source : NULL, tpath, *fstype ? fstype : NULL, flags, *data ? data : NULL) < 0) {
     rc = fail(errno, "mount %s (target %s, source %s, type %s%s%s)", tpath, target, *source ? source : "none",
               *fstype ? fstype : "none", *data ? ", data " : "", data);
+  } else if (!(flags & MS_REMOUNT) && strcmp(target, bound_target) == 0) {
+    bound_target[0] = 0; /* a new filesystem on top: no bind to finish there any more */
   }
 out:
   if (sfd >= 0) close(sfd);
