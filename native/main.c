@@ -44,6 +44,7 @@ static int run_parent_op(const struct op *o, long i) {
   case OP_CONSOLE: return op_console(o);
   case OP_SECCOMP_LISTENER: return op_seccomp_listener(o);
   case OP_CPU_AFFINITY: return op_cpu_affinity(o);
+  case OP_OOM_SCORE_ADJ: return op_oom_score_adj(o); /* inherited by the init */
   case OP_TIMENS: return op_timens(o);
   case OP_DEVICE_FILTER: return op_device_filter(o);
   case OP_USERNS_FD: return op_userns_fd(o);
@@ -112,11 +113,14 @@ static int run_child_op(const struct op *o, long i) {
 /* The container init: waits to be released, then runs the ops after CLONE.
  * Its reports go to the parent (sync_fd is the status pipe here), which
  * relays them: an ERROR reaches rt only once this process is dead. */
-static void __attribute__((noreturn)) child(const struct plan *p, size_t clone_at, int release_fd, int unshare_cgroup) {
+static void __attribute__((noreturn)) child(const struct plan *p, size_t clone_at, int release_fd, int unshare_cgroup,
+                                            int dumpable_for_maps) {
   /* Until READY the init must not outlive the executor (rt would never hear
    * of it); WAIT_START lifts this. If the parent is already gone, the read
    * below sees EOF. */
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* See do_clone: dumpable only while the parent writes the id maps. */
+  if (dumpable_for_maps && (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0 || write(sync_fd, "M", 1) != 1)) _exit(1);
   /* The release is the init's own pid as the executor sees it (a pid
    * namespace hides it from getpid): SECCOMP_LOAD sends it to the listener. */
   pid_t pid;
@@ -133,6 +137,11 @@ static void __attribute__((noreturn)) child(const struct plan *p, size_t clone_a
   for (size_t i = clone_at + 1; i < p->n && S.release_fd < 0; i++)
     if (p->ops[i].code == OP_HOOK_PAUSE) S.release_fd = release_fd;
   if (S.release_fd < 0) close_own(&release_fd);
+  if (dumpable_for_maps && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+    fail(errno, "prctl PR_SET_DUMPABLE 0");
+    report_error((long)clone_at, fail_errno(), fail_message());
+    _exit(1);
+  }
   if (unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0) {
     fail(errno, "unshare CLONE_NEWCGROUP");
     report_error((long)clone_at, fail_errno(), fail_message());
@@ -190,12 +199,25 @@ static const char *await_report(int status_fd) {
 
 /* The executor after clone: prepare and release the init, then relay its
  * report (and, in mode wait, its exit). Returns the executor's exit code. */
-static int parent(pid_t pid, int release_fd, int status_fd) {
+static int parent(pid_t pid, int release_fd, int status_fd, int dumpable_for_maps) {
   /* Those are the init's now. */
   close_own(&S.fifo_fd);
   close_own(&S.hook_fifo_fd);
   close_own(&S.console_fd);
   close_own(&S.seccomp_fd);
+  if (dumpable_for_maps) { /* the init's "M": it is dumpable, its maps can be written */
+    char c;
+    ssize_t n;
+    do n = read(status_fd, &c, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1 || c != 'M') {
+      int status = kill_and_reap(pid);
+      char msg[160];
+      snprintf(msg, sizeof msg, "container init exited before its id maps were written (status %d)", shell_status(status));
+      report_error(-1, 0, msg);
+      return 1;
+    }
+  }
   long bad;
   if (prepare_child(pid, &bad) < 0) {
     kill_and_reap(pid);
@@ -258,6 +280,16 @@ static int do_clone(const struct plan *p, size_t at) {
    * it is in its cgroup, so the namespace is rooted there. */
   int unshare_cgroup = S.cgroup_fd >= 0 && (flags & CLONE_NEWCGROUP);
   if (unshare_cgroup) flags &= ~(unsigned long long)CLONE_NEWCGROUP;
+  /* The init is non-dumpable (main), so its /proc/<pid> files belong to
+   * root. Root writes its uid_map, gid_map and setgroups all the same, and
+   * newuidmap/newgidmap check the owner of /proc/<pid> itself, which stays
+   * the init's; but an executor that is not root (rootless) writing the maps
+   * itself needs the files its own: for that the init makes itself dumpable
+   * until it is released, as runc does around its map writes. It is then in
+   * a user namespace of its own, owned by that same user, so no one the
+   * user does not already trust can reach it meanwhile. */
+  int dumpable_for_maps = (flags & CLONE_NEWUSER) && geteuid() != 0 &&
+                          ((S.uid_map && S.uid_map->argc == 1) || (S.gid_map && S.gid_map->argc == 1) || S.setgroups);
   int release[2], status[2];
   if (pipe2(release, O_CLOEXEC) < 0) {
     fail(errno, "pipe2");
@@ -268,6 +300,12 @@ static int do_clone(const struct plan *p, size_t at) {
     goto fail;
   }
   for (int i = 0; i < 2; i++) own_fd(release[i]), own_fd(status[i]);
+  /* rt's cwd is a host directory the init has no use for (every path of the
+   * plan is absolute; CONSOLE has connected by now): not one to hold. */
+  if (chdir("/") < 0) {
+    fail(errno, "chdir /");
+    goto fail;
+  }
   pid_t pid = clone_child(flags);
   if (pid < 0) {
     fail(errno, "clone (flags %#llx)", flags);
@@ -286,12 +324,12 @@ static int do_clone(const struct plan *p, size_t at) {
     netdev_close();
     sync_fd = status[1];
     sync_is_pipe = 1;
-    child(p, at, release[0], unshare_cgroup);
+    child(p, at, release[0], unshare_cgroup, dumpable_for_maps);
   }
   close_own(&release[0]);
   close_own(&status[1]);
   userns_fds_close(1);
-  return parent(pid, release[1], status[0]);
+  return parent(pid, release[1], status[0], dumpable_for_maps);
 fail:
   report_error((long)at, fail_errno(), fail_message());
   return 1;
@@ -340,7 +378,28 @@ int main(int argc, char **argv) {
     report_error(bad, EINVAL, err);
     return 1;
   }
+  int dumpable = 1;
   for (size_t i = 0; i < p.n; i++) {
+    /* Non-dumpable from the first op on (a leading OOM_SCORE_ADJ aside) until
+     * the init's execve, which resets it. The init is cloned from this
+     * process, lives in the pid namespace the container joins, and until
+     * pivot_root its root, cwd and fds are host ones: dumpable, anyone there
+     * with CAP_SYS_PTRACE over the init's user namespace (the root of a
+     * joined user namespace) could read them through /proc/<pid>/root, cwd
+     * and fd, or open its exe; non-dumpable, only a holder of CAP_SYS_PTRACE
+     * on the host can. Before any NS_JOIN too, so the executor itself is
+     * never reachable from a namespace it joins. It also gives the files of
+     * /proc/<pid> to root: /proc/self/oom_score_adj is then no longer
+     * writable by a non-root executor (rootless), so OOM_SCORE_ADJ comes
+     * first (the init inherits the value), and see do_clone for the id maps. */
+    if (dumpable && p.ops[i].code != OP_OOM_SCORE_ADJ) {
+      if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+        fail(errno, "prctl PR_SET_DUMPABLE 0");
+        report_error((long)i, fail_errno(), fail_message());
+        return 1;
+      }
+      dumpable = 0;
+    }
     if (p.ops[i].code == OP_CLONE) return do_clone(&p, i);
     if (run_parent_op(&p.ops[i], (long)i) < 0) {
       report_error((long)i, fail_errno(), fail_message());

@@ -59,6 +59,8 @@ int op_bind_rootfs(const struct op *o);
 int op_bind_device(const struct op *o);
 /* A mount target resolved (and created) in the rootfs as MOUNT does: an O_PATH fd, or -1 after fail(). */
 int open_target_in_root(const char *target, const char *create, const char *root);
+/* target now has a mount whose root is fd's inode, for the ops that finish it (remount, MOUNT_SETATTR). */
+void remember_bind(const char *target, int fd);
 int op_pivot_root(const struct op *o);
 int op_move_root(const struct op *o);
 int op_chroot(const struct op *o); /* no mount namespace of its own: no mount at all */

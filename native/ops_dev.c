@@ -44,12 +44,16 @@ int op_mknod(const struct op *o) {
   if (r < 0) return fail(errno, "mkdir parents of %s", path);
   /* An existing node (the image's, or a default device) is replaced. */
   if (unlink(path) < 0 && errno != ENOENT) return fail(errno, "unlink %s", path);
-  if (mknod(path, kind | (mode_t)mode, makedev((unsigned)major, (unsigned)minor)) < 0)
-    return fail(errno, "mknod %s (%s %lld:%lld)", path, type, (long long)major, (long long)minor);
-  /* mknod's mode went through the umask; chown may clear set-id bits: chown
-   * first, then the exact mode. */
-  if (chown(path, (uid_t)uid, (gid_t)gid) < 0) return fail(errno, "chown %s to %lld:%lld", path, (long long)uid, (long long)gid);
-  if (chmod(path, (mode_t)mode) < 0) return fail(errno, "chmod %s to %04llo", path, (unsigned long long)mode);
+  /* The exact mode at birth (umask 0; chown clears set-id bits of regular
+   * files only), then lchown: nothing here may follow a symlink, since a
+   * process that can write this /dev (a shared volume) may have put one in
+   * the node's place meanwhile, to have rt chown or chmod what it points to. */
+  old_umask = umask(0);
+  r = mknod(path, kind | (mode_t)mode, makedev((unsigned)major, (unsigned)minor));
+  int e = errno;
+  umask(old_umask);
+  if (r < 0) return fail(e, "mknod %s (%s %lld:%lld)", path, type, (long long)major, (long long)minor);
+  if (lchown(path, (uid_t)uid, (gid_t)gid) < 0) return fail(errno, "chown %s to %lld:%lld", path, (long long)uid, (long long)gid);
   return 0;
 }
 

@@ -106,6 +106,35 @@ static int create_in_root(int rfd, const char *path, int as_file) {
   return rc;
 }
 
+/* The last bind's target and the inode it bound (the root of the new
+ * mount). The ops that finish that bind (the MS_REMOUNT MOUNT with its
+ * per-mount flags, MOUNT_SETATTR) resolve the target again: a process that
+ * can write a directory on the way (a shared volume) may have swapped it for
+ * a symlink to another mount meanwhile, and "ro" would go there and leave
+ * the bind writable. So they must find the very inode bound. */
+static char bound_target[PATH_MAX];
+static dev_t bound_dev;
+static ino_t bound_ino;
+
+void remember_bind(const char *target, int sfd) {
+  struct stat st;
+  bound_target[0] = 0;
+  if (strlen(target) >= sizeof bound_target || fstat(sfd, &st) < 0) return;
+  strcpy(bound_target, target);
+  bound_dev = st.st_dev;
+  bound_ino = st.st_ino;
+}
+
+/* 0 unless tfd, the target resolved again, is not what the last bind of that target bound. */
+static int check_same_bind(const char *target, int tfd) {
+  struct stat st;
+  if (strcmp(target, bound_target) != 0) return 0;
+  if (fstat(tfd, &st) < 0) return fail(errno, "fstat %s", target);
+  if (st.st_dev != bound_dev || st.st_ino != bound_ino)
+    return fail(EBUSY, "%s is no longer the bind mount just made there (changed under rt: a symlink swapped in?)", target);
+  return 0;
+}
+
 static int mount_in_root(const char *source, const char *target, const char *fstype, unsigned long flags,
                          const char *data, const char *create, const char *root) {
   if (*create && strcmp(create, "dir") != 0 && strcmp(create, "file") != 0)
@@ -131,12 +160,18 @@ static int mount_in_root(const char *source, const char *target, const char *fst
     goto out;
   }
   snprintf(tpath, sizeof tpath, "/proc/self/fd/%d", tfd);
-  if (is_bind) {
+  if ((flags & MS_REMOUNT) && (flags & MS_BIND) && check_same_bind(target, tfd) < 0) {
+    rc = -1;
+  } else if (is_bind) {
     if (mount(spath, tpath, NULL, flags, NULL) < 0)
       rc = fail(errno, "mount %s (target %s, bind from %s)", tpath, target, source);
+    else
+      remember_bind(target, sfd);
   } else if (mount(*source ? source : NULL, tpath, *fstype ? fstype : NULL, flags, *data ? data : NULL) < 0) {
     rc = fail(errno, "mount %s (target %s, source %s, type %s%s%s)", tpath, target, *source ? source : "none",
               *fstype ? fstype : "none", *data ? ", data " : "", data);
+  } else if (!(flags & MS_REMOUNT) && strcmp(target, bound_target) == 0) {
+    bound_target[0] = 0; /* a new filesystem on top: no bind to finish there any more */
   }
 out:
   if (sfd >= 0) close(sfd);
@@ -225,6 +260,10 @@ int op_mount_setattr(const struct op *o) {
   if (rfd < 0) return -1;
   int tfd = openat2_in_root(rfd, o->argv[0], O_PATH);
   if (tfd < 0) return fail(errno, "openat2 %s (in root %s)", o->argv[0], o->argv[3]);
+  if (check_same_bind(o->argv[0], tfd) < 0) {
+    close(tfd);
+    return -1;
+  }
   struct rt_mount_attr attr = {.attr_set = set, .attr_clr = clr};
   int r = (int)syscall(SYS_mount_setattr, tfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr), e = errno;
   close(tfd);
@@ -297,16 +336,43 @@ static unsigned long kept_flags(const char *path) {
   return f;
 }
 
+/* The container's /dev/null, pinned by an O_PATH fd and checked to be the
+ * null device (c 1:3): a process that can write the container's /dev (a
+ * shared volume there, a joined mount namespace) could have replaced it
+ * with a symlink to, say, /proc/sys/kernel/core_pattern, and a bind by name
+ * would put that file, writable, over the masked path (CVE-2025-31133). */
+static int open_dev_null(void) {
+  int fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return fail(errno, "open /dev/null (O_PATH|O_NOFOLLOW, to mask with)");
+  struct stat st;
+  if (fstat(fd, &st) < 0) {
+    int e = errno;
+    close(fd);
+    return fail(e, "fstat /dev/null");
+  }
+  if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
+    close(fd);
+    return fail(EPERM, "/dev/null is not the null device (mode %o, %u:%u): refusing to bind it over a masked path",
+                (unsigned)st.st_mode, major(st.st_rdev), minor(st.st_rdev));
+  }
+  return fd;
+}
+
 int op_mask(const struct op *o) {
   const char *p = o->argv[0];
   struct stat st;
   if (stat(p, &st) < 0) return errno == ENOENT ? 0 : fail(errno, "stat %s (masked path)", p);
   if (S_ISDIR(st.st_mode)) {
     if (mount("tmpfs", p, "tmpfs", MS_RDONLY, NULL) < 0) return fail(errno, "mount tmpfs on %s (masked path)", p);
-  } else if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0) {
-    return fail(errno, "mount /dev/null on %s (masked path, bind)", p);
+    return 0;
   }
-  return 0;
+  int null = open_dev_null();
+  if (null < 0) return -1;
+  char src[64];
+  snprintf(src, sizeof src, "/proc/self/fd/%d", null);
+  int r = mount(src, p, NULL, MS_BIND, NULL), e = errno;
+  close(null);
+  return r < 0 ? fail(e, "mount /dev/null on %s (masked path, bind)", p) : 0;
 }
 
 int op_readonly(const struct op *o) {

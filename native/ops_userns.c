@@ -113,6 +113,7 @@ int op_mount_idmap(const struct op *o) {
   int r = (int)syscall(SYS_move_mount, trees[ti], "", tfd, "", RT_MOVE_MOUNT_F_EMPTY_PATH | RT_MOVE_MOUNT_T_EMPTY_PATH);
   int e = errno;
   close(tfd);
+  if (r == 0) remember_bind(o->argv[0], trees[ti]); /* its remount and MOUNT_SETATTR must find it */
   close_own(&trees[ti]);
   return r < 0 ? fail(e, "move_mount idmapped tree onto %s (in root %s)", o->argv[0], o->argv[2]) : 0;
 }

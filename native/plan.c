@@ -9,7 +9,8 @@
 
 #include "plan.h"
 
-/* ANY: either side of CLONE (CPU_AFFINITY: the executor's initial set, the init's final one). */
+/* ANY: either side of CLONE (CPU_AFFINITY: the executor's initial set, the init's final one;
+ * OOM_SCORE_ADJ: the executor's, inherited by the init, or the init's own). */
 enum phase { PARENT, CHILD, ANY };
 
 /* Arity and phase of every op; name for messages. */
@@ -43,7 +44,7 @@ static const struct {
     [OP_READONLY] = {"READONLY", 1, 1, CHILD},
     [OP_REMOUNT_RO] = {"REMOUNT_RO", 1, 1, CHILD},
     [OP_SYSCTL] = {"SYSCTL", 2, 2, CHILD},
-    [OP_OOM_SCORE_ADJ] = {"OOM_SCORE_ADJ", 1, 1, CHILD},
+    [OP_OOM_SCORE_ADJ] = {"OOM_SCORE_ADJ", 1, 1, ANY},
     [OP_RLIMIT] = {"RLIMIT", 3, 3, CHILD},
     [OP_CHDIR] = {"CHDIR", 1, 1, CHILD},
     [OP_UMASK] = {"UMASK", 1, 1, CHILD},

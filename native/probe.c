@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -331,6 +332,137 @@ static int probe_ptrace(const char *pid) {
   return print_errno_result((int)ptrace(PTRACE_SEIZE, (pid_t)atoi(pid), 0, 0));
 }
 /* end exec */
+/* hostile containers (issue 9): what a process in a container tries against
+ * its neighbours and its runtime; each prints or logs what it got, the tests
+ * decide.
+ *
+ * watch LOG DIR NAME SECRET: forever, for every process this pid namespace
+ * shows (but itself), try to read the host file DIR/NAME through
+ * /proc/<pid>/root, NAME through /proc/<pid>/cwd and through every directory
+ * fd (/proc/<pid>/fd/<n>/NAME and …/<n>/../NAME), and to open
+ * /proc/<pid>/exe for writing (CVE-2019-5736). Appends "SEEN <pid>" once per
+ * new pid and "LEAK <how> <pid>" for every file read whose first bytes are
+ * SECRET (once per pid and way) and every exe opened for writing. */
+static int watch_log = -1;
+
+static void watch_note(const char *what, int pid) {
+  char line[64];
+  int n = snprintf(line, sizeof line, "%s %d\n", what, pid);
+  if (write(watch_log, line, (size_t)n) < 0) _exit(3);
+}
+
+static int holds_secret(const char *path, const char *secret) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return 0;
+  char buf[128];
+  ssize_t n = read(fd, buf, sizeof buf);
+  close(fd);
+  size_t len = strlen(secret);
+  return n >= (ssize_t)len && memcmp(buf, secret, len) == 0;
+}
+
+enum { LEAK_ROOT, LEAK_CWD, LEAK_FD, LEAK_EXE, LEAK_KINDS };
+static const char *const leak_names[] = {"LEAK root", "LEAK cwd", "LEAK fd", "LEAK exe-write"};
+static int last_leak[LEAK_KINDS];
+
+static void leak(int kind, int pid) {
+  if (last_leak[kind] == pid) return;
+  last_leak[kind] = pid;
+  watch_note(leak_names[kind], pid);
+}
+
+static int probe_watch(const char *log, const char *dir, const char *name, const char *secret) {
+  static unsigned char seen[(1 << 22) / 8]; /* pid_max can be 2^22 */
+  watch_log = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (watch_log < 0) return perror(log), 1;
+  int self = getpid();
+  char path[4096];
+  for (;;) {
+    DIR *d = opendir("/proc");
+    if (!d) return perror("/proc"), 1;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+      int pid = atoi(e->d_name);
+      if (pid <= 0 || pid == self || pid >= (1 << 22)) continue;
+      if (!(seen[pid / 8] & (1 << (pid % 8)))) {
+        seen[pid / 8] |= (unsigned char)(1 << (pid % 8));
+        watch_note("SEEN", pid);
+      }
+      snprintf(path, sizeof path, "/proc/%d/root%s/%s", pid, dir, name);
+      if (holds_secret(path, secret)) leak(LEAK_ROOT, pid);
+      snprintf(path, sizeof path, "/proc/%d/cwd/%s", pid, name);
+      if (holds_secret(path, secret)) leak(LEAK_CWD, pid);
+      snprintf(path, sizeof path, "/proc/%d/fd", pid);
+      DIR *fds = opendir(path);
+      for (struct dirent *f; fds && (f = readdir(fds));) {
+        if (f->d_name[0] == '.') continue;
+        snprintf(path, sizeof path, "/proc/%d/fd/%s/%s", pid, f->d_name, name);
+        if (holds_secret(path, secret)) leak(LEAK_FD, pid);
+        snprintf(path, sizeof path, "/proc/%d/fd/%s/../%s", pid, f->d_name, name);
+        if (holds_secret(path, secret)) leak(LEAK_FD, pid);
+      }
+      if (fds) closedir(fds);
+      snprintf(path, sizeof path, "/proc/%d/exe", pid);
+      int w = open(path, O_WRONLY | O_CLOEXEC);
+      if (w >= 0) { /* opened is enough: nothing is written */
+        close(w);
+        leak(LEAK_EXE, pid);
+      }
+    }
+    closedir(d);
+  }
+}
+
+/* swap DIR A B: forever exchange the names A and B in DIR (renameat2
+ * RENAME_EXCHANGE), as an attacker racing a runtime's path resolution. A
+ * name that is briefly missing (the runtime replacing a node) is waited for. */
+static int probe_swap(const char *dir, const char *a, const char *b) {
+  int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return perror(dir), 1;
+  for (;;)
+    if (syscall(SYS_renameat2, fd, a, fd, b, 2 /* RENAME_EXCHANGE */) < 0 && errno != ENOENT) return perror("renameat2"), 1;
+}
+
+/* relink DIR NAME TARGET: forever replace DIR/NAME, atomically, with a
+ * symlink to TARGET, whatever a runtime puts there meanwhile. */
+static int probe_relink(const char *dir, const char *name, const char *target) {
+  int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return perror(dir), 1;
+  char tmp[64];
+  snprintf(tmp, sizeof tmp, ".relink-%d", getpid());
+  for (;;) {
+    if (symlinkat(target, fd, tmp) < 0 && errno != EEXIST) return perror("symlinkat"), 1;
+    if (renameat(fd, tmp, fd, name) < 0) return perror("renameat"), 1;
+  }
+}
+
+/* cwd-jail: {"cwd": getcwd, "inside": whether walking ".." up from the cwd
+ * reaches this process's "/"} — false means the cwd is outside the root
+ * (CVE-2024-21626: a host directory through a leaked fd). */
+static int probe_cwd_jail(void) {
+  char cwd[4096];
+  if (!getcwd(cwd, sizeof cwd)) snprintf(cwd, sizeof cwd, "(getcwd: %s)", strerror(errno));
+  struct stat root, cur, up;
+  if (stat("/", &root) < 0) return perror("/"), 1;
+  int fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), inside = 0;
+  for (int i = 0; fd >= 0 && i < 4096; i++) {
+    if (fstat(fd, &cur) < 0) break;
+    if (cur.st_dev == root.st_dev && cur.st_ino == root.st_ino) {
+      inside = 1;
+      break;
+    }
+    int parent = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    close(fd);
+    fd = parent;
+    if (fd < 0 || fstat(fd, &up) < 0 || (up.st_dev == cur.st_dev && up.st_ino == cur.st_ino)) break; /* a top that is not "/" */
+  }
+  if (fd >= 0) close(fd);
+  printf("{\"cwd\":");
+  json_str(cwd);
+  printf(",\"inside\":%s}\n", inside ? "true" : "false");
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+/* end hostile containers */
 
 static void on_term(int sig) {
   (void)sig;
@@ -470,7 +602,7 @@ static int probe_hook(int argc, char **argv) {
 }
 
 static int usage(void) {
-  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty | try mkdir|rmdir|stat PATH… | syscall NAME|NR ARG… [-- …] | syscall32 NR ARG… | hook OUT TAG [PATH…] | keyring | write-parent-exe | ptrace PID\n", stderr);
+  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty | try mkdir|rmdir|stat PATH… | syscall NAME|NR ARG… [-- …] | syscall32 NR ARG… | hook OUT TAG [PATH…] | keyring | write-parent-exe | ptrace PID | watch LOG DIR NAME SECRET | swap DIR A B | relink DIR NAME TARGET | cwd-jail\n", stderr);
   return 2;
 }
 
@@ -525,6 +657,11 @@ int main(int argc, char **argv) {
   /* exec */
   if (!strcmp(cmd, "write-parent-exe") && argc == 2) return probe_write_parent_exe();
   if (!strcmp(cmd, "ptrace") && argc == 3) return probe_ptrace(argv[2]);
+  /* hostile containers (issue 9) */
+  if (!strcmp(cmd, "watch") && argc == 6) return probe_watch(argv[2], argv[3], argv[4], argv[5]);
+  if (!strcmp(cmd, "swap") && argc == 5) return probe_swap(argv[2], argv[3], argv[4]);
+  if (!strcmp(cmd, "relink") && argc == 5) return probe_relink(argv[2], argv[3], argv[4]);
+  if (!strcmp(cmd, "cwd-jail") && argc == 2) return probe_cwd_jail();
   if (!strcmp(cmd, "console-server") && argc == 3) return console_server(argv[2]);
   if (!strcmp(cmd, "try") && argc >= 4) return try_calls(argc, argv); /* seccomp */
   if (!strcmp(cmd, "syscall") && argc >= 3) return raw_syscalls(argc, argv); /* seccomp */

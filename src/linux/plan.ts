@@ -80,6 +80,9 @@ export function buildPlan(input: PlanInput): Plan {
   const hooks = hookOps(ctx);
 
   // --- in the executor, before clone ---
+  // First, while the executor is still dumpable (native/main.c): the init
+  // inherits it, and no init of a user namespace could lower it.
+  if (proc.oomScoreAdj !== undefined) add(Op.OOM_SCORE_ADJ, "process.oomScoreAdj", proc.oomScoreAdj);
   add(Op.MODE, "", input.mode);
   if (input.cgroupDir) add(Op.CGROUP_JOIN, "linux.cgroupsPath", input.cgroupDir, input.cgroupIsNew ? "born" : "migrate");
   plan.push(...devices.parent);
@@ -101,7 +104,6 @@ export function buildPlan(input: PlanInput): Plan {
   plan.push(...attrs.atStart);
   if (spec.hostname !== undefined) add(Op.SETHOSTNAME, "hostname", spec.hostname);
   if (spec.domainname !== undefined) add(Op.SETDOMAINNAME, "domainname", spec.domainname);
-  if (proc.oomScoreAdj !== undefined) add(Op.OOM_SCORE_ADJ, "process.oomScoreAdj", proc.oomScoreAdj);
 
   if (ns.has("mount")) planOwnRoot(plan, ctx, userns, hooks.beforeRoot);
   else planSharedRoot(plan, spec, input, hooks.beforeRoot);

@@ -245,6 +245,7 @@ export class StateStore {
       host().writeFile(tmp, JSON.stringify(record), 0o600, "w");
       host().rename(tmp, file);
     } catch (e) {
+      // e.g. ENOENT: a `delete --force` removed the dir of a create under way.
       try { host().unlink(tmp); } catch { /* nothing to undo */ }
       throw new RtError(`writing ${file}: ${describeSysError(e)}`);
     }

@@ -10,7 +10,8 @@ export function readTextOrNull(path: string): string | null {
     return host().readFile(path);
   } catch (e) {
     const c = code(e);
-    if (c === "ENOENT" || c === "ENOTDIR" || c === "ESRCH") return null;
+    // ENODEV: a cgroup (kernfs) file whose cgroup was removed meanwhile.
+    if (c === "ENOENT" || c === "ENOTDIR" || c === "ESRCH" || c === "ENODEV") return null;
     throw e;
   }
 }
@@ -57,7 +58,14 @@ export function removeTree(path: string): void {
     throw e;
   }
   if (info.isDirectory) {
-    for (const name of host().readdir(path)) removeTree(join(path, name));
+    let names: string[];
+    try {
+      names = host().readdir(path);
+    } catch (e) {
+      if (code(e) === "ENOENT") return; // removed meanwhile (a concurrent delete)
+      throw e;
+    }
+    for (const name of names) removeTree(join(path, name));
     try { host().rmdir(path); } catch (e) { if (code(e) !== "ENOENT") throw e; }
   } else {
     try { host().unlink(path); } catch (e) { if (code(e) !== "ENOENT") throw e; }

@@ -127,6 +127,12 @@ describe("rootless", () => {
     expect(lines[2]).toBe("deny");
   });
 
+  it("gets its oomScoreAdj although the init is non-dumpable (the executor writes it before, the init inherits it)", () => {
+    const r = asUser(["run", "--bundle", bundle(["/bin/probe", "cat", "/proc/self/oom_score_adj"], (s) => { s.process!.oomScoreAdj = 400; }), uniqueId("rl")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe("400");
+  });
+
   it("maps its /etc/subuid and /etc/subgid ranges through newuidmap and newgidmap; additionalGids work then", () => {
     const b = bundle(["/bin/sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; /bin/probe report"], (s) => {
       s.linux!.uidMappings = [{ containerID: 0, hostID: uid, size: 1 }, { containerID: 1, hostID: sub.uid, size: 65536 }];
