@@ -24,8 +24,9 @@ export function createContainer(id: string, opts: CreateOptions & Where = {}): P
   return runtimeAt(opts.root).create(id, { watch: true, ...opts });
 }
 
-export function startContainer(id: string, opts: Where = {}): void {
-  runtimeAt(opts.root).start(id);
+/** A promise only for a container with startContainer or poststart hooks: await it to see their failure. */
+export function startContainer(id: string, opts: Where = {}): void | Promise<void> {
+  return runtimeAt(opts.root).start(id);
 }
 
 /** Resolves with the exit status (128+n for signal n), without polling. */
@@ -38,8 +39,9 @@ export function killContainer(id: string, signal: number | string = "TERM", opts
   runtimeAt(opts.root).kill(id, typeof signal === "number" ? signal : parseSignal(signal), opts.all ?? false);
 }
 
-export function deleteContainer(id: string, opts: Where & { force?: boolean } = {}): void {
-  runtimeAt(opts.root).delete(id, opts.force ?? false);
+/** A promise only for a container with poststop hooks. */
+export function deleteContainer(id: string, opts: Where & { force?: boolean } = {}): void | Promise<void> {
+  return runtimeAt(opts.root).delete(id, opts.force ?? false);
 }
 
 export function containerState(id: string, opts: Where = {}): State {
