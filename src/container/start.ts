@@ -25,7 +25,10 @@ export function startContainer(ctx: OperationContext, id: string): void | Promis
       throw new RtError(`cannot start container "${id}": ${describeSysError(e)}`);
     }
     crashPoint("start:fifo-written", rec.pid);
-    try { host().unlink(fifo); } catch { /* the status reads running either way */ }
+    // Renamed, not unlinked: the name records that start released the init,
+    // so state reads running at once, before the init's execve (which
+    // follows), and a fifo someone else removed still reads created.
+    try { host().rename(fifo, ctx.store.startedPath(id)); } catch { /* the init's exe tells, once it runs */ }
   };
   const hooks = (rec.config as { hooks?: { startContainer?: unknown[]; poststart?: unknown[] } } | undefined)?.hooks;
   if (hooks?.startContainer?.length || hooks?.poststart?.length) return import("../hooks/lifecycle.ts").then((l) => l.startWithHooks(ctx, rec, release));

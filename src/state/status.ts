@@ -1,6 +1,7 @@
 // Derives a container's status from what exists right now, so that state
-// stays true without a daemon: a live init that still has its exec fifo is
-// "created"; once `start` removes the fifo it is "running"; a dead (or
+// stays true without a daemon: a live init that is still the executor
+// waiting on its exec fifo is "created"; once `start` has released it (and
+// renamed the fifo to exec.fifo.started), or it runs its program, "running"; a dead (or
 // reused) pid is "stopped"; a record still marked creating is "creating"
 // while its creator (the rt process) lives, and while anything of an
 // interrupted create (its init, processes in the cgroup rt made) is alive;
@@ -21,6 +22,7 @@ export function deriveStatus(store: StateStore, rec: ContainerRecord): Status {
     return "stopped";
   }
   if (!isSameLiveProcess(rec.pid, rec.pidStartTime)) return "stopped";
+  if (exists(store.startedPath(rec.id))) return "running";
   const inExecutor = stillInExecutor(rec.pid);
   if (inExecutor !== null) return inExecutor ? "created" : "running";
   return exists(store.fifoPath(rec.id)) ? "created" : "running";

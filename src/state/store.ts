@@ -16,6 +16,8 @@ import { checkRecord, type Anchor } from "./record.ts";
 export const DEFAULT_ROOT = "/run/rt";
 export const STATE_FILE = "state.json";
 export const FIFO_FILE = "exec.fifo";
+/** What `start` renames the exec fifo to once it has released the init: the record of that release. */
+export const STARTED_FILE = "exec.fifo.started";
 /**
  * Written once, before rt makes anything for the container (cgroup dirs), and
  * never rewritten: if state.json is lost or damaged, `delete --force` still
@@ -85,6 +87,10 @@ export class StateStore {
 
   fifoPath(id: string): string {
     return path.join(this.dir(id), FIFO_FILE);
+  }
+
+  startedPath(id: string): string {
+    return path.join(this.dir(id), STARTED_FILE);
   }
 
   /**

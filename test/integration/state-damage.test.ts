@@ -260,6 +260,16 @@ describe("the exec fifo", () => {
     expect(leftovers(root, id, init)).toEqual([]);
   });
 
+  it("start records the release (exec.fifo renamed exec.fifo.started): state says running at once, before the program's execve", () => {
+    for (let i = 0; i < 10; i++) {
+      const { id } = created();
+      expect(rt(root, ["start", id]).code).toBe(0);
+      expect(fs.existsSync(path.join(root, id, "exec.fifo.started"))).toBe(true);
+      expect(stateOf(root, id).status).toBe("running");
+      expect(rt(root, ["delete", "--force", id]).code).toBe(0);
+    }
+  });
+
   it("removed: state still says created while the init waits (it is read from the init, not the path)", () => {
     const { id, init } = created();
     fs.rmSync(path.join(root, id, "exec.fifo"));
