@@ -8,6 +8,8 @@ import { validateId } from "./id.ts";
 
 export const DEFAULT_ROOT = "/run/rt";
 export const STATE_FILE = "state.json";
+/** state.json is read whole: a regular file of at most this (it holds the config's annotations, themselves under config.json's 1 MiB). */
+export const STATE_MAX_BYTES = 2 * 1024 * 1024;
 export const FIFO_FILE = "exec.fifo";
 
 /** What rt records about a container; `rt state` derives status from it. */
@@ -80,11 +82,13 @@ export class StateStore {
     const file = path.join(dir, STATE_FILE);
     let text: string;
     try {
-      text = host().readFile(file);
+      text = host().readFile(file, STATE_MAX_BYTES);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ENOENT" && isDirectory(dir)) return null;
       if (code === "ENOENT" || code === "ENOTDIR") throw new RtError(`container "${id}" does not exist`);
+      // host readFile's refusal of a device, fifo or oversized file (src/sys/host.ts).
+      if (code === "EINVAL" || code === "EFBIG") throw new RtError(`state of "${id}" is corrupt (${file}: not a regular file of at most ${STATE_MAX_BYTES} bytes)`);
       throw new RtError(`reading state of "${id}": ${describeSysError(e)}`);
     }
     try {

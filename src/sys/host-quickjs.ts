@@ -7,7 +7,12 @@ import * as sys from "rt:sys";
 import * as os from "qjs:os";
 import { installHost, type FileInfo, type Host, type LaunchOptions, type Launched } from "./host.ts";
 
-const info = (st: { mode: number }): FileInfo => ({ isDirectory: (st.mode & sys.S_IFMT) === sys.S_IFDIR });
+const S_IFREG = 0o100000;
+const info = (st: { mode: number; size: number }): FileInfo => ({
+  isDirectory: (st.mode & sys.S_IFMT) === sys.S_IFDIR,
+  isFile: (st.mode & sys.S_IFMT) === S_IFREG,
+  size: st.size,
+});
 
 /** waitpid status → a shell's exit status (128+n for a signal). */
 const shellStatus = (status: number): number => ((status & 0x7f) === 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f));
@@ -122,7 +127,7 @@ export const quickjsHost: Host = {
   execPath: () => sys.readlink("/proc/self/exe"),
   sourceDir: () => undefined,
 
-  readFile: (path) => sys.readFile(path),
+  readFile: (path, maxBytes) => sys.readFile(path, maxBytes),
   writeFile: (path, data, mode, how) => sys.writeFile(path, data, mode, how),
   rename: (from, to) => sys.rename(from, to),
   mkdir: (path, mode) => sys.mkdir(path, mode),

@@ -7,9 +7,13 @@
 // Failures are thrown as Node-style system errors: `code` ("ENOENT"),
 // `syscall`, `path`, so describeSysError reads both hosts alike.
 
-/** What rt needs of stat/lstat: whether it is a directory. */
+/** What rt needs of stat/lstat. */
 export interface FileInfo {
   isDirectory: boolean;
+  /** A regular file (not a device, fifo, socket or directory). */
+  isFile: boolean;
+  /** st_size in bytes. */
+  size: number;
 }
 
 export interface LaunchOptions {
@@ -41,7 +45,11 @@ export interface Host {
   /** The directory of this module's source, when run from a checkout (else undefined). */
   sourceDir(): string | undefined;
 
-  readFile(path: string): string;
+  /**
+   * The file's text. With maxBytes, only a regular file of at most that many
+   * bytes is read (else EINVAL or EFBIG), and a fifo does not block the open.
+   */
+  readFile(path: string, maxBytes?: number): string;
   /** how: "w" create/truncate, "a" append, "wx" create exclusively. */
   writeFile(path: string, data: string, mode: number, how: "w" | "a" | "wx"): void;
   rename(from: string, to: string): void;
