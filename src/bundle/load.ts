@@ -30,7 +30,7 @@ export function loadBundle(bundleDir: string): Bundle {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new RtError(`config.json: invalid JSON: ${(e as Error).message}`);
+    throw new RtError(`config.json: invalid JSON: ${oneLine((e as Error).message)}`);
   }
   const issues = checkConfig(doc);
   if (issues.length) throw new RtError(formatIssues(issues));
@@ -68,4 +68,9 @@ function readConfigText(dir: string, file: string): string {
     if (code === "EINVAL") throw cannot(`${file} is not a regular file`);
     throw cannot(describeSysError(e));
   }
+}
+
+/** Node's JSON.parse quotes the text around the fault, newlines and all: one line, control characters escaped. */
+function oneLine(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === "\n" ? "\\n" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
 }
