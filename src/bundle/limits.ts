@@ -3,10 +3,14 @@
 // field (and not an op's argument index, or a broken pipe, at create time).
 // They run after the schema has passed, so field types can be trusted here.
 import { utf8Encode } from "../sys/utf8.ts";
+import { parseIdList } from "../linux/process-attrs.ts";
 import type { Spec } from "../spec/types.ts";
 
 /** native/plan.h PLAN_MAX_ARGC: the executor takes at most this many arguments per op. */
 export const MAX_OP_ARGS = 4096;
+/** native/plan.h: at most 65536 ops in a plan. Lists that become one op or more per entry are capped so that the sum stays below. */
+export const MAX_LIST = 4096;
+export const MAX_ENV = 16384;
 /** <linux/utsname.h> __NEW_UTS_LEN: sethostname(2) and setdomainname(2) take at most 64 bytes. */
 export const MAX_UTS_NAME = 64;
 /** (uid_t)-1 and (gid_t)-1 are not ids: setresuid(2), chown(2) take them as "leave unchanged". */
@@ -68,5 +72,26 @@ export function limitIssues(spec: Spec, add: Add, sub: (base: string, key: strin
   ];
   for (const [at, list] of lists) {
     if (list && list.length > MAX_OP_ARGS) add(at, `${list.length} entries: rt takes at most ${MAX_OP_ARGS}`);
+  }
+  // A CPU list is one op whose arguments are the CPUs it expands to.
+  for (const f of ["initial", "final"] as const) {
+    const list = proc?.execCPUAffinity?.[f];
+    if (typeof list !== "string") continue;
+    let cpus: number[];
+    try { cpus = parseIdList(list, ""); } catch { continue; } // worded by semantic.ts
+    if (cpus.length > MAX_OP_ARGS) add(`process.execCPUAffinity.${f}`, `names ${cpus.length} CPUs: rt takes at most ${MAX_OP_ARGS}`);
+  }
+
+  // Lists of which each entry is one op or more (the plan takes 65536 ops in all).
+  const many: [string, number, number][] = [
+    ["process.env", proc?.env?.length ?? 0, MAX_ENV],
+    ["mounts", spec.mounts?.length ?? 0, MAX_LIST],
+    ["linux.maskedPaths", spec.linux?.maskedPaths?.length ?? 0, MAX_LIST],
+    ["linux.readonlyPaths", spec.linux?.readonlyPaths?.length ?? 0, MAX_LIST],
+    ["linux.devices", spec.linux?.devices?.length ?? 0, MAX_LIST],
+    ["linux.sysctl", Object.keys(spec.linux?.sysctl ?? {}).length, MAX_LIST],
+  ];
+  for (const [at, n, most] of many) {
+    if (n > most) add(at, `${n} entries: rt takes at most ${most}`);
   }
 }

@@ -4,7 +4,7 @@
 // name, see ./unsupported.ts). Every problem names its field.
 import { host } from "../sys/host.ts";
 import * as path from "../sys/path.ts";
-import { RtError, describeSysError } from "../errors.ts";
+import { RtError, describeSysError, printable } from "../errors.ts";
 import type { Spec } from "../spec/types.ts";
 import { checkConfig, configWarnings, formatIssues } from "./validate.ts";
 import { MAX_JSON_DEPTH, tooDeep } from "./json-depth.ts";
@@ -41,9 +41,9 @@ export function loadBundle(bundleDir: string): Bundle {
   try {
     isDir = host().stat(rootfs).isDirectory;
   } catch (e) {
-    throw new RtError(`config.json: root.path: ${rootfs}: ${describeSysError(e)}`);
+    throw new RtError(`config.json: root.path: ${describeSysError(e)}`);
   }
-  if (!isDir) throw new RtError(`config.json: root.path: ${rootfs} is not a directory`);
+  if (!isDir) throw new RtError(`config.json: root.path: ${printable(rootfs)} is not a directory`);
   const warnings = configWarnings(doc).map((w) => `config.json: ${w.path}: ${w.message}`);
   return { dir, spec, rootfs: host().realpath(rootfs), warnings };
 }

@@ -64,6 +64,15 @@ describe("lengths and counts", () => {
     expectOne((c) => (c.process.args = Array(4097).fill("x")), "process.args", /4097 entries: rt takes at most 4096/);
     expectOne((c) => (c.process.user.additionalGids = Array.from({ length: 5000 }, (_, i) => i)), "process.user.additionalGids", /at most 4096/);
   });
+  it("a CPU list expanding beyond 4096 CPUs, and lists of more entries than the plan's 65536 ops can hold", () => {
+    valid((c) => (c.process.execCPUAffinity = { initial: "0-4095" }));
+    expectOne((c) => (c.process.execCPUAffinity = { initial: "0-8191" }), "process.execCPUAffinity.initial", /names 8192 CPUs: rt takes at most 4096/);
+    expectOne((c) => (c.process.execCPUAffinity = { final: "0-4096" }), "process.execCPUAffinity.final", /names 4097 CPUs/);
+    valid((c) => (c.process.env = Array.from({ length: 16384 }, (_, i) => `V${i}=1`)));
+    expectOne((c) => (c.process.env = Array.from({ length: 70000 }, (_, i) => `V${i}=1`)), "process.env", /70000 entries: rt takes at most 16384/);
+    expectOne((c) => (c.linux.maskedPaths = Array.from({ length: 4097 }, (_, i) => `/m${i}`)), "linux.maskedPaths", /4097 entries: rt takes at most 4096/);
+    expectOne((c) => (c.linux.sysctl = Object.fromEntries(Array.from({ length: 4097 }, (_, i) => [`net.x${i}`, "1"]))), "linux.sysctl", /4097 entries/);
+  });
   it("id maps: size 0 is refused, and a user namespace without mappings is blamed on the mappings", () => {
     const userns = (c: any) => c.linux.namespaces.push({ type: "user" });
     const zero = base();

@@ -52,7 +52,8 @@ it(`argument vectors of every command, mutated (seed ${SEED})`, () => {
     }
     const text = fs.readFileSync(out, "utf8");
     const why = judge(res.status, text);
-    if (why) failures.push(`case ${i} ${JSON.stringify(argv)}: ${why}: ${text.slice(0, 300)}`);
+    if (why) failures.push(`case ${i} ${JSON.stringify(argv)}: ${why}${res.signal ? ` (${res.signal})` : ""}${res.error ? ` (${res.error.message})` : ""}: ${text.slice(0, 300)}`);
+    if (process.env.RT_FUZZ_VERBOSE) console.log(`case ${i} ${JSON.stringify(argv).slice(0, 200)} -> ${res.status ?? res.signal}`);
     fs.rmSync(path.join(specDir, "config.json"), { force: true });
   }
   // Everything created can be removed, and nothing stays.

@@ -89,6 +89,8 @@ describe("validate refuses what create would (item 9)", () => {
     ["uid 4294967295", (s) => (s.process.user.uid = 4294967295), "config.json: process.user.uid: 4294967295 is (uid_t)-1"],
     ["gid 4294967295", (s) => (s.process.user.gid = 4294967295), "config.json: process.user.gid: 4294967295 is (gid_t)-1"],
     ["4097 args", (s) => (s.process.args = ["/bin/probe", ...Array(4096).fill("x")]), "config.json: process.args: 4097 entries: rt takes at most 4096"],
+    ["an execCPUAffinity of 8192 CPUs", (s) => (s.process.execCPUAffinity = { initial: "0-8191" }), "config.json: process.execCPUAffinity.initial: names 8192 CPUs: rt takes at most 4096"],
+    ["20000 env entries", (s) => (s.process.env = Array.from({ length: 20000 }, (_, i) => `V${i}=1`)), "config.json: process.env: 20000 entries: rt takes at most 16384"],
     ["5000 additionalGids", (s) => (s.process.user.additionalGids = Array.from({ length: 5000 }, (_, i) => i + 1)), "config.json: process.user.additionalGids: 5000 entries"],
   ];
   for (const [name, edit, message] of cases) {

@@ -42,3 +42,9 @@ it("a failing rename names both files and the errno", () => {
     { code: "ENOSPC", errno: 28, syscall: "rename", path: "/r/x/.state.json.tmp", dest: "/r/x/state.json" });
   expect(describeSysError(e)).toBe("rename /r/x/.state.json.tmp -> /r/x/state.json: no space left on device (ENOSPC)");
 });
+
+it("a path with a newline (a fuzzed root.path) stays on one line, quoted", () => {
+  const p = "/b/rootfs\nd";
+  const e = Object.assign(new Error(`ENOENT: no such file or directory, stat '${p}'`), { code: "ENOENT", errno: 2, syscall: "stat", path: p });
+  expect(describeSysError(e)).toBe('stat "/b/rootfs\\nd": no such file or directory (ENOENT)');
+});
