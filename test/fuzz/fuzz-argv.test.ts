@@ -18,7 +18,10 @@ fs.writeFileSync(path.join(good, "config.json"), JSON.stringify(creatable(bases(
 const bad = tmpDir("rt-fuzz-bad-");
 fs.writeFileSync(path.join(bad, "config.json"), "{\"ociVersion\": 1}");
 const specDir = tmpDir("rt-fuzz-spec-");
-afterAll(() => cleanupRoot(root));
+afterAll(() => {
+  cleanupRoot(root);
+  for (const d of [cwd, rootfs, good, bad, specDir]) fs.rmSync(d, { recursive: true, force: true });
+});
 
 const IDS = ["fa1", "fa2", "fa-3", "", "-", "..", ".", "a/b", "a\nb", "x".repeat(256), "x".repeat(255), "é"];
 const VOCAB = [

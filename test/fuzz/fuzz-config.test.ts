@@ -20,7 +20,8 @@ const bundle = tmpDir("rt-fuzz-bundle-");
 const kept = tmpDir("rt-fuzz-failures-");
 afterAll(() => {
   cleanupRoot(root);
-  fs.rmSync(bundle, { recursive: true, force: true });
+  for (const d of [bundle, rootfs]) fs.rmSync(d, { recursive: true, force: true });
+  if (!fs.readdirSync(kept).length) fs.rmdirSync(kept); // kept only when a case failed
 });
 
 /** The config text of one case: a mutated document, now and then damaged as text. */

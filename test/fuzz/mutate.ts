@@ -20,7 +20,7 @@ const int = (r: Rand, n: number) => Math.floor(r() * n);
 
 /** Values that have broken runtimes: edges of the integer types, odd strings, wrong shapes. */
 const STRINGS = [
-  "", " ", "a\0b", "\0", "..", "../../../etc", "/", "//", "/proc/self/exe", "/dev/zero", "/sys/fs/cgroup", "%d", "%s%n", "é", "\u{1F600}",
+  "", " ", "a\0b", "\0", "a\nb", "/x\ny", "..", "../../../etc", "/", "//", "/proc/self/exe", "/dev/zero", "/sys/fs/cgroup", "%d", "%s%n", "é", "\u{1F600}",
   "x".repeat(65), "y".repeat(256), "z".repeat(5000), "1", "-1", "0x10", "rw", "bind", "rbind", "ro", "nosuid", "idmap", "tmpfs", "proc",
   "CAP_SYS_ADMIN", "CAP_NOPE", "RLIMIT_NOFILE", "SCHED_FIFO", "MPOL_BIND", "net.ipv4.ip_forward", "vm.swappiness", "kernel.shmmax",
   "user", "network", "mount", "pid", "uts", "ipc", "cgroup", "time", "c", "b", "p", "u", "a", "rwm", "1.3.0", "2.0.0", "1.0.0-rc1",
