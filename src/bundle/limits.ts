@@ -4,10 +4,9 @@
 // They run after the schema has passed, so field types can be trusted here.
 import { utf8Encode } from "../sys/utf8.ts";
 import { parseIdList } from "../linux/process-attrs.ts";
+import { MAX_OP_ARGS } from "../process/plan-limits.ts";
 import type { Spec } from "../spec/types.ts";
 
-/** native/plan.h PLAN_MAX_ARGC: the executor takes at most this many arguments per op. */
-export const MAX_OP_ARGS = 4096;
 /** native/plan.h: at most 65536 ops in a plan. Lists that become one op or more per entry are capped so that the sum stays below. */
 export const MAX_LIST = 4096;
 export const MAX_ENV = 16384;

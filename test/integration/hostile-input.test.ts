@@ -98,6 +98,14 @@ describe("validate refuses what create would (item 9)", () => {
       bothRefuse(makeBundle(testSpec(["/bin/probe", "true"], edit)), message);
     });
   }
+  it("a plan over the executor's 4 MiB (3000 mounts under a 2000-byte rootfs path) is refused by both, not a broken pipe", () => {
+    let dir = tmpDir("rt-long-");
+    for (let i = 0; i < 10; i++) dir = path.join(dir, "d".repeat(200));
+    fs.mkdirSync(path.join(dir, "proc"), { recursive: true });
+    const mounts = Array.from({ length: 3000 }, (_, i) => ({ destination: `/proc/x${i}`, type: "tmpfs", source: "tmpfs" }));
+    bothRefuse(makeBundle(testSpec(["/bin/probe", "true"], (s) => { s.root = { path: dir }; s.mounts = mounts; })),
+      /^rt: config\.json: makes a plan of \d+ bytes: the executor takes at most 4194304 \(4 MiB\)$/m);
+  });
   it("an id over 255 bytes is a usage error naming the id; 255 bytes are fine", () => {
     const bundle = makeBundle(testSpec(["/bin/probe", "true"]));
     const long = "r2" + "x".repeat(254);
