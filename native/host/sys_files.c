@@ -16,15 +16,31 @@
 
 JSValue sys_readFile(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    (void)this_val, (void)argc;
+    (void)this_val;
+    // With maxBytes: the file must be a regular one of at most that many
+    // bytes (config.json, state.json: never /dev/zero or a fifo). O_NONBLOCK
+    // so that opening a fifo does not wait for a writer.
+    int64_t max = -1;
+    if (argc > 1 && !JS_IsUndefined(argv[1]) && arg_int64(ctx, argv[1], "maxBytes", &max) < 0)
+        return JS_EXCEPTION;
     const char *path = arg_str(ctx, argv[0], "path");
     if (!path)
         return JS_EXCEPTION;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | (max >= 0 ? O_NONBLOCK | O_NOCTTY : 0));
     if (fd < 0) {
         JSValue r = throw_sys(ctx, errno, "open", path, NULL);
         JS_FreeCString(ctx, path);
         return r;
+    }
+    if (max >= 0) {
+        struct stat st;
+        int err = fstat(fd, &st) < 0 ? errno : !S_ISREG(st.st_mode) ? EINVAL : st.st_size > max ? EFBIG : 0;
+        if (err) {
+            close(fd);
+            JSValue r = throw_sys(ctx, err, err == EINVAL || err == EFBIG ? "read" : "fstat", path, NULL);
+            JS_FreeCString(ctx, path);
+            return r;
+        }
     }
     // To EOF: /proc and /sys files report size 0 (or 4096).
     size_t cap = 4096, len = 0;
@@ -49,6 +65,13 @@ JSValue sys_readFile(JSContext *ctx, JSValueConst this_val, int argc, JSValueCon
         if (n == 0)
             break;
         len += n;
+        if (max >= 0 && len > (size_t)max) { // grown since the fstat
+            close(fd);
+            free(buf);
+            JSValue r = throw_sys(ctx, EFBIG, "read", path, NULL);
+            JS_FreeCString(ctx, path);
+            return r;
+        }
         if (len == cap) {
             cap *= 2;
             char *nb = realloc(buf, cap);
@@ -185,7 +208,10 @@ JSValue sys_write(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst 
     if (offset < 0 || (uint64_t)offset > len) {
         ret = JS_ThrowRangeError(ctx, "offset out of range");
     } else {
-        ssize_t n = write(fd, p + offset, len - offset);
+        ssize_t n;
+        // A signal during a blocking write (to the executor's socket, a pipe) is no failure.
+        while ((n = write(fd, p + offset, len - offset)) < 0 && errno == EINTR)
+            ;
         ret = n < 0 ? throw_sys(ctx, errno, "write", NULL, NULL) : JS_NewInt64(ctx, n);
     }
     if (str)

@@ -28,7 +28,7 @@ void rt_sys_set_args(int argc, char **argv)
 #define INT(name) JS_PROP_INT32_DEF(#name, name, JS_PROP_ENUMERABLE)
 
 static const JSCFunctionListEntry sys_funcs[] = {
-    FN(readFile, 1), FN(writeFile, 4), FN(open, 3), FN(close, 1), FN(read, 2), FN(write, 3),
+    FN(readFile, 2), FN(writeFile, 4), FN(open, 3), FN(close, 1), FN(read, 2), FN(write, 3),
     FN(utf8Decode, 1), FN(utf8Encode, 1), FN(rename, 2), FN(mkdir, 2), FN(rmdir, 1),
     FN(unlink, 1), FN(lstat, 1), FN(stat, 1), FN(readdir, 1), FN(realpath, 1),
     FN(getcwd, 0), FN(readlink, 1), FN(getpid, 0), FN(getuid, 0), FN(geteuid, 0),

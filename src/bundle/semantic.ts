@@ -14,6 +14,7 @@ import { deviceRuleIssues } from "../linux/device-control.ts";
 import { LIBSECCOMP_ARCHS, LIBSECCOMP_FLAGS, LIBSECCOMP_VERSION } from "./generated/seccomp.js";
 import * as path from "../sys/path.ts";
 import { utf8Encode } from "../sys/utf8.ts";
+import { limitIssues } from "./limits.ts";
 import type { Hook, LinuxNamespace, LinuxSeccomp, NamespaceType, Spec } from "../spec/types.ts";
 
 export interface ValidationIssue {
@@ -80,12 +81,18 @@ const isAbs = (p: string) => p.startsWith("/");
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 const show = (v: unknown) => JSON.stringify(v);
 
-/** Which namespace a sysctl lives in, if it is namespaced at all (as runc decides it). */
+/**
+ * Which namespace isolates a sysctl, or undefined for one that is the host's
+ * whatever the container's namespaces (vm.*, kernel.pid_max, fs.file-max …):
+ * those are refused, as writing them would change the host. The ipc keys are
+ * the ones ipc_namespace carries (ipc/ipc_sysctl.c, ipc/mq_sysctl.c); net.*
+ * is per network namespace; the uts keys are the uts namespace's names.
+ */
 export function sysctlNamespace(key: string): NamespaceType | undefined {
   const k = key.replace(/\//g, ".");
   if (k.startsWith("net.")) return "network";
   if (k === "kernel.hostname" || k === "kernel.domainname") return "uts";
-  if (/^kernel\.(shm|msg|sem)/.test(k) || k.startsWith("fs.mqueue.")) return "ipc";
+  if (/^kernel\.(msg[a-z_]*|shm[a-z_]*|sem|sem_next_id)$/.test(k) || k.startsWith("fs.mqueue.")) return "ipc";
   return undefined;
 }
 
@@ -406,7 +413,8 @@ export function semanticIssues(spec: Spec): ValidationIssue[] {
   // linux.sysctl: namespaced settings need their namespace, or they would change the host's.
   for (const key of Object.keys(linux.sysctl ?? {})) {
     const ns = sysctlNamespace(key);
-    if (ns && !nsEntry(ns)) add(subPath("linux.sysctl", key), `needs ${NS_LABEL[ns]} namespace in linux.namespaces`);
+    if (!ns) add(subPath("linux.sysctl", key), "is not isolated by any namespace: setting it would change the host (rt accepts net.*, the ipc keys kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, and kernel.hostname, kernel.domainname)");
+    else if (!nsEntry(ns)) add(subPath("linux.sysctl", key), `needs ${NS_LABEL[ns]} namespace in linux.namespaces`);
   }
 
   for (const f of ["maskedPaths", "readonlyPaths"] as const) {
@@ -426,6 +434,9 @@ export function semanticIssues(spec: Spec): ValidationIssue[] {
     if (linux.rootfsPropagation !== undefined) add("linux.rootfsPropagation", why);
     if (linux.devices?.length) add("linux.devices", "needs a mount namespace in linux.namespaces (without one the nodes would be made in a tree the host shares)");
   }
+
+  // What the kernel or the executor could not take (NUL bytes, lengths, counts): ./limits.ts.
+  limitIssues(spec, add, subPath);
 
   // linux.memoryPolicy: set_mempolicy(2)'s rules on nodes per mode.
   const mp = linux.memoryPolicy;

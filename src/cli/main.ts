@@ -1,7 +1,7 @@
 // rt's entry point: global options, then one command. Each command's module
 // is imported only when that command runs, so start-up loads what it needs.
 import { print } from "./out.ts";
-import { RtError, UsageError } from "../errors.ts";
+import { RtError, UsageError, describeSysError, isSysError } from "../errors.ts";
 import { Logger, type LogFormat } from "./log.ts";
 
 export const VERSION = "0.1.0";
@@ -110,6 +110,13 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof RtError) {
       logger.error(e.message);
       return e.exitCode;
+    }
+    // An I/O failure that no caller worded (ENOSPC renaming state.json, EMFILE
+    // opening /proc/self/cgroup …) is still an answer, not a crash: one line
+    // with the call, the file and the errno.
+    if (isSysError(e)) {
+      logger.error(describeSysError(e));
+      return 1;
     }
     // QuickJS's stack has no message line (Node's does): print both, once.
     const err = e as Error;

@@ -137,7 +137,7 @@ export function seccompOps(ctx: PlanContext): SeccompOps {
     const groups = conditionGroups(rule.args);
     rule.names.forEach((name, j) => {
       if (!libseccompKnows(name)) {
-        ctx.warn(`${at}.syscalls[${i}].names[${j}]: unknown syscall "${name}" skipped (libseccomp ${LIBSECCOMP_VERSION} does not know it)`);
+        ctx.warn(`${at}.syscalls[${i}].names[${j}]: unknown syscall ${JSON.stringify(name)} skipped (libseccomp ${LIBSECCOMP_VERSION} does not know it)`);
         return;
       }
       for (const g of groups) filter.push({ op: Op.SECCOMP_RULE, field: `${at}.syscalls[${i}] (${name})`, args: [name, action, ...g.flat()] });

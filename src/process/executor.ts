@@ -2,6 +2,7 @@
 // preserved fds) passed straight through and a socket on which the plan goes
 // out and the executor's reports come back, until the container is created or
 // an op failed. A failure names the config field of the op behind it.
+import { assertPlanFits } from "./plan-limits.ts";
 import { host } from "../sys/host.ts";
 import { RtError, describeSysError } from "../errors.ts";
 import { describePlan, encodePlan, parseReport, type Plan, type Report } from "./wire.ts";
@@ -27,6 +28,7 @@ export interface LaunchedContainer {
  */
 export async function launch(plan: Plan, extraFds: number, debug?: (msg: string) => void, watch = false, onPid?: (pid: number) => void, onHooks?: (pid: number) => void): Promise<LaunchedContainer> {
   debug?.(`plan:\n${describePlan(plan)}`);
+  assertPlanFits(plan);
   const reports = new ReportReader(plan, debug, onPid, onHooks);
   const path = executorPath();
   let exited: Promise<number>;

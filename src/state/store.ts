@@ -15,6 +15,8 @@ import { checkRecord, type Anchor } from "./record.ts";
 
 export const DEFAULT_ROOT = "/run/rt";
 export const STATE_FILE = "state.json";
+/** state.json is read whole: a regular file of at most this (it holds the config's annotations, themselves under config.json's 1 MiB). */
+export const STATE_MAX_BYTES = 2 * 1024 * 1024;
 export const FIFO_FILE = "exec.fifo";
 /** What `start` renames the exec fifo to once it has released the init: the record of that release. */
 export const STARTED_FILE = "exec.fifo.started";
@@ -136,7 +138,7 @@ export class StateStore {
     try {
       host().writeFile(file, text, 0o600, "wx");
     } catch (e) {
-      throw new RtError(`writing ${file}: ${describeSysError(e)}`);
+      throw new RtError(aboutFile(file, e));
     }
   }
 
@@ -234,10 +236,13 @@ export class StateStore {
     try {
       const info = host().lstat(file);
       if (!info.isFile) throw new DamagedStateError(id, `${file} is not a regular file`);
-      return host().readFile(file);
+      return host().readFile(file, STATE_MAX_BYTES);
     } catch (e) {
       if (e instanceof RtError) throw e;
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return null;
+      // host readFile's refusal of a device, fifo or oversized file (src/sys/host.ts).
+      if (code === "EINVAL" || code === "EFBIG") throw new DamagedStateError(id, `${file} is not a regular file of at most ${STATE_MAX_BYTES} bytes`);
       throw new RtError(`reading state of "${id}": ${describeSysError(e)}`);
     }
   }
@@ -253,7 +258,7 @@ export class StateStore {
     } catch (e) {
       // e.g. ENOENT: a `delete --force` removed the dir of a create under way.
       try { host().unlink(tmp); } catch { /* nothing to undo */ }
-      throw new RtError(`writing ${file}: ${describeSysError(e)}`);
+      throw new RtError(aboutFile(file, e));
     }
   }
 
@@ -282,6 +287,12 @@ export function writeFileAtomic(file: string, data: string): void {
     host().rename(tmp, abs);
   } catch (e) {
     try { host().unlink(tmp); } catch { /* nothing to undo */ }
-    throw new RtError(`writing ${abs}: ${describeSysError(e)}`);
+    throw new RtError(aboutFile(abs, e));
   }
+}
+
+/** A failed write, one line: the call, the file and the errno (the host's error names the file itself). */
+function aboutFile(file: string, e: unknown): string {
+  const text = describeSysError(e);
+  return text.includes(file) || text.includes(`${path.dirname(file)}/.`) ? text : `writing ${file}: ${text}`;
 }

@@ -9,7 +9,29 @@ import { fileURLToPath } from "node:url";
 import type { Socket } from "node:net";
 import { installHost, type FileInfo, type Host, type LaunchOptions, type Launched, type RunOptions, type RunResult } from "./host.ts";
 
-const info = (st: fs.Stats): FileInfo => ({ isDirectory: st.isDirectory(), isFifo: st.isFIFO(), isSymlink: st.isSymbolicLink(), isFile: st.isFile() });
+const info = (st: fs.Stats): FileInfo => ({ isDirectory: st.isDirectory(), isFifo: st.isFIFO(), isSymlink: st.isSymbolicLink(), isFile: st.isFile(), size: st.size });
+
+/** A Node-shaped system error, as the QuickJS host throws them. */
+function sysError(code: string, errno: number, text: string, syscall: string, path: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: ${text}, ${syscall} '${path}'`), { code, errno, syscall, path });
+}
+
+/** readFile with maxBytes: a regular file of at most maxBytes (as sys_readFile in native/host/sys_files.c). */
+function readBounded(path: string, maxBytes: number): string {
+  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw sysError("EINVAL", 22, "invalid argument", "read", path);
+    if (st.size > maxBytes) throw sysError("EFBIG", 27, "file too large", "read", path);
+    const buf = Buffer.alloc(maxBytes + 1);
+    let len = 0;
+    for (let n; len <= maxBytes && (n = fs.readSync(fd, buf, len, maxBytes + 1 - len, null)) > 0;) len += n;
+    if (len > maxBytes) throw sysError("EFBIG", 27, "file too large", "read", path);
+    return buf.subarray(0, len).toString("utf8");
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 const FLAGS = { w: "w", a: "a", wx: "wx" } as const;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 const signalName = (n: number) => Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined;
@@ -22,7 +44,7 @@ export const nodeHost: Host = {
   execPath: () => process.execPath,
   sourceDir: () => (import.meta.url.startsWith("file:") ? dirname(fileURLToPath(import.meta.url)) : undefined),
 
-  readFile: (path) => fs.readFileSync(path, "utf8"),
+  readFile: (path, maxBytes) => (maxBytes === undefined ? fs.readFileSync(path, "utf8") : readBounded(path, maxBytes)),
   writeFile: (path, data, mode, how) => fs.writeFileSync(path, data, { mode, flag: FLAGS[how] }),
   rename: (from, to) => fs.renameSync(from, to),
   mkdir: (path, mode) => fs.mkdirSync(path, { mode }),

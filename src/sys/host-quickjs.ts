@@ -9,11 +9,12 @@ import { installHost, type AttachedTerminal, type ConsoleListener, type FileInfo
 
 // S_IFMT bits (stat(2)): the host's stat returns the raw mode.
 const type = (mode: number): number => mode & 0o170000;
-const info = (st: { mode: number }): FileInfo => ({
+const info = (st: { mode: number; size: number }): FileInfo => ({
   isDirectory: type(st.mode) === 0o040000,
   isFifo: type(st.mode) === 0o010000,
   isSymlink: type(st.mode) === 0o120000,
   isFile: type(st.mode) === 0o100000,
+  size: st.size,
 });
 
 /** waitpid status → a shell's exit status (128+n for a signal). */
@@ -227,7 +228,7 @@ export const quickjsHost: Host = {
   execPath: () => sys.readlink("/proc/self/exe"),
   sourceDir: () => undefined,
 
-  readFile: (path) => sys.readFile(path),
+  readFile: (path, maxBytes) => sys.readFile(path, maxBytes),
   writeFile: (path, data, mode, how) => sys.writeFile(path, data, mode, how),
   rename: (from, to) => sys.rename(from, to),
   mkdir: (path, mode) => sys.mkdir(path, mode),

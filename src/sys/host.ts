@@ -15,6 +15,8 @@ export interface FileInfo {
   /** lstat only: the path is a symlink (state dirs and files must never be). */
   isSymlink: boolean;
   isFile: boolean;
+  /** st_size in bytes. */
+  size: number;
 }
 
 export interface LaunchOptions {
@@ -86,7 +88,11 @@ export interface Host {
   /** The directory of this module's source, when run from a checkout (else undefined). */
   sourceDir(): string | undefined;
 
-  readFile(path: string): string;
+  /**
+   * The file's text. With maxBytes, only a regular file of at most that many
+   * bytes is read (else EINVAL or EFBIG), and a fifo does not block the open.
+   */
+  readFile(path: string, maxBytes?: number): string;
   /** how: "w" create/truncate, "a" append, "wx" create exclusively. */
   writeFile(path: string, data: string, mode: number, how: "w" | "a" | "wx"): void;
   rename(from: string, to: string): void;

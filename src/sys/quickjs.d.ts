@@ -2,7 +2,7 @@
 
 declare module "rt:sys" {
   export const argv: string[];
-  export function readFile(path: string): string;
+  export function readFile(path: string, maxBytes?: number): string;
   export function writeFile(path: string, data: string, mode: number, how: "w" | "a" | "wx"): void;
   export function open(path: string, flags: number, mode?: number): number;
   export function close(fd: number): void;

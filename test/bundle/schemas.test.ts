@@ -218,7 +218,7 @@ function fullLinuxConfig(): any {
           { names: ["mount"], action: "SCMP_ACT_NOTIFY" },
         ],
       },
-      sysctl: { "net.ipv4.ip_forward": "1", "kernel.shmmax": "65536", "fs.mqueue.msg_max": "10", "kernel.domainname": "x", "vm.overcommit_memory": "1" },
+      sysctl: { "net.ipv4.ip_forward": "1", "kernel.shmmax": "65536", "fs.mqueue.msg_max": "10", "kernel.domainname": "x", "kernel.msgmax": "8192" },
       maskedPaths: ["/proc/kcore", "/sys/firmware"],
       readonlyPaths: ["/proc/sys", "/proc/sysrq-trigger"],
       mountLabel: "system_u:object_r:container_file_t:s0:c1,c2",

@@ -424,12 +424,19 @@ describe("linux.sysctl", () => {
       dropNs(c, "network");
     }, 'linux.sysctl["net/ipv4/ip_forward"]', /network namespace/);
   });
-  it("settings that are not namespaced are not judged here", () => expectValid((c) => (c.linux.sysctl = { "vm.swappiness": "10" })));
+  it("settings no namespace isolates are refused by name, as they would change the host", () => {
+    for (const k of ["vm.swappiness", "kernel.pid_max", "fs.file-max", "kernel.semfoo", "kernel.core_pattern", "user.max_user_namespaces"]) {
+      expectOne((c) => (c.linux.sysctl = { "net.core.somaxconn": "256", [k]: "10" }), `linux.sysctl[${JSON.stringify(k)}]`, /not isolated by any namespace: setting it would change the host/);
+    }
+  });
   it("classifies keys", () => {
     expect(sysctlNamespace("net.ipv6.conf.all.disable_ipv6")).toBe("network");
     expect(sysctlNamespace("kernel.shm_rmid_forced")).toBe("ipc");
     expect(sysctlNamespace("kernel.hostname")).toBe("uts");
     expect(sysctlNamespace("kernel.pid_max")).toBeUndefined();
+    expect(sysctlNamespace("vm.swappiness")).toBeUndefined();
+    expect(sysctlNamespace("kernel.sem_next_id")).toBe("ipc");
+    expect(sysctlNamespace("kernel/msgmax")).toBe("ipc");
   });
 });
 

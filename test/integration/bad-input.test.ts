@@ -33,10 +33,10 @@ describe("bad input", () => {
     expectFailureLeavesNothing(["create", "--bundle", makeBundle("{ not json"), id], id, /config\.json: invalid JSON/);
   });
 
-  it("JSON nested too deeply for the engine is refused as invalid, not a crash", () => {
+  it("JSON nested too deeply for the engine is refused as such, with where, not a crash", () => {
     const id = uniqueId();
     const deep = `{"annotations": ${"[".repeat(200_000)}${"]".repeat(200_000)}}`;
-    expectFailureLeavesNothing(["create", "--bundle", makeBundle(deep), id], id, /config\.json: invalid JSON/);
+    expectFailureLeavesNothing(["create", "--bundle", makeBundle(deep), id], id, "config.json: nests too deeply: more than 64 levels of arrays and objects at line 1, column 80");
   });
 
   it("schema violation names the JSON path", () => {
