@@ -72,6 +72,16 @@ export class Runtime {
     killContainer(this.ctx, id, signal, all);
   }
 
+  /** Freezes every process of a running container (status "paused"). */
+  async pause(id: string): Promise<void> {
+    (await import("./container/pause.ts")).pauseContainer(this.ctx, id);
+  }
+
+  /** Thaws a paused container. */
+  async resume(id: string): Promise<void> {
+    (await import("./container/pause.ts")).resumeContainer(this.ctx, id);
+  }
+
   /** Host pids of the container's processes (its cgroup tree), ascending. */
   processes(id: string): number[] {
     return containerProcesses(this.ctx, id);

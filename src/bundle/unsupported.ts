@@ -65,9 +65,10 @@ export const REFUSALS: readonly Refusal[] = [
   // Other branches implement these; each line goes when its branch is merged.
 
   // Not on any branch yet.
-  { path: "linux.resources.memory", reason: `cgroup resource limits: ${TODO}` },
-  { path: "linux.resources.cpu", reason: `cgroup resource limits: ${TODO}` },
-  { path: "linux.resources.pids", reason: `cgroup resource limits: ${TODO}` },
+  // memory, cpu and pids are applied (src/cgroups/resources.ts), but for these:
+  { path: "linux.resources.memory.kernel", reason: "kernel memory limits are deprecated, and gone from cgroup v2 and from Linux 6.x's v1" },
+  { path: "linux.resources.memory.kernelTCP", reason: `kernel TCP memory limits: ${TODO}` },
+  { path: "linux.resources.memory.useHierarchy", reason: `memory.use_hierarchy: ${TODO}` },
   { path: "linux.resources.blockIO", reason: `cgroup resource limits: ${TODO}` },
   { path: "linux.resources.hugepageLimits", reason: `cgroup resource limits: ${TODO}` },
   { path: "linux.resources.network", reason: "net_cls and net_prio are cgroup v1 controllers; rt manages cgroup v2 only" },

@@ -9,6 +9,7 @@ import type { State, Status } from "../spec/types.ts";
 import { exists } from "../sys/files.ts";
 import { host } from "../sys/host.ts";
 import { isPopulated } from "../cgroups/manager.ts";
+import { isFrozen } from "../cgroups/freezer.ts";
 import { isSameLiveProcess } from "./proc.ts";
 import type { ContainerRecord, StateStore } from "./store.ts";
 
@@ -22,8 +23,9 @@ export function deriveStatus(store: StateStore, rec: ContainerRecord): Status {
   }
   if (!isSameLiveProcess(rec.pid, rec.pidStartTime)) return "stopped";
   const inExecutor = stillInExecutor(rec.pid);
-  if (inExecutor !== null) return inExecutor ? "created" : "running";
-  return exists(store.fifoPath(rec.id)) ? "created" : "running";
+  const started = inExecutor !== null ? !inExecutor : !exists(store.fifoPath(rec.id));
+  if (!started) return "created";
+  return isFrozen(rec) ? "paused" : "running";
 }
 
 /**

@@ -53,6 +53,8 @@ export interface ContainerRecord {
   devicesV1Dir?: string;
   /** The v1 devices directories rt created (deepest last), removed on delete. */
   devicesV1Created?: string[];
+  /** The container's cgroups in the other v1 hierarchies (cgroups/v1.ts), each with the dirs rt made. */
+  v1Cgroups?: { hierarchy: string; dir: string; created: string[] }[];
   /** Hooks and other config needed after create (poststart, poststop). */
   config?: unknown;
   /**
