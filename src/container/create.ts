@@ -132,11 +132,13 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
       crashPoint("create:v1-devices-made");
       v1Devices.applyV1DeviceRules(devicesV1Dir, containerDeviceState(bundle.spec));
     }
-    for (const [i, h] of hierarchies.entries()) {
-      record.v1Cgroups![i].created = v1.createV1Cgroup(h, v1Planned[i].dir);
+    // One record write for all of them: until it lands, the record (and the
+    // anchor) name every dir planned, which includes each one made.
+    for (const [i, h] of hierarchies.entries()) record.v1Cgroups![i].created = v1.createV1Cgroup(h, v1Planned[i].dir);
+    if (hierarchies.length) {
       ctx.store.write(record);
+      crashPoint("create:v1-made");
     }
-    if (hierarchies.length) crashPoint("create:v1-made");
     // Limits go in before the init joins: it never runs unlimited.
     resources.applyResources(limits, { unifiedDir: record.cgroupDir, unifiedMount: mount, v1: Object.fromEntries((record.v1Cgroups ?? []).map((c) => [c.hierarchy, c.dir])) });
     const plan = buildPlan({
