@@ -77,6 +77,11 @@ export class Runtime {
     (await import("./container/pause.ts")).pauseContainer(this.ctx, id);
   }
 
+  /** New limits for a container (linux.resources members), applied to its cgroups and kept in its state. */
+  async update(id: string, resources: import("./container/update.ts").Resources): Promise<void> {
+    (await import("./container/update.ts")).updateContainer(this.ctx, id, resources);
+  }
+
   /** Thaws a paused container. */
   async resume(id: string): Promise<void> {
     (await import("./container/pause.ts")).resumeContainer(this.ctx, id);

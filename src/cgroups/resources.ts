@@ -40,8 +40,10 @@ const set = (v: unknown): v is number => typeof v === "number" && v !== 0;
  * (a v1 memory+swap limit after the memory limit, a period before a quota).
  * Throws for a field this host cannot enforce.
  */
-export function planResources(res: Resources | undefined, hierarchies: V1Hierarchy[], unifiedMount: string | null): LimitWrite[] {
+export function planResources(res: Resources | undefined, hierarchies: V1Hierarchy[], unifiedMount: string | null, update = false): LimitWrite[] {
   if (!res) return [];
+  // At create -1 asks for nothing (a new cgroup is unlimited); in update it lifts a limit.
+  if (update) return planLifts(res, hierarchies, unifiedMount).concat(planResources(res, hierarchies, unifiedMount));
   const unified = unifiedMount ? (readTextOrNull(path.join(unifiedMount, "cgroup.controllers")) ?? "").trim().split(/\s+/).filter(Boolean) : [];
   const out: LimitWrite[] = [];
   const where = (field: string, controller: string): string => {
@@ -116,6 +118,27 @@ export function planResources(res: Resources | undefined, hierarchies: V1Hierarc
     if (cpu.cpus) w("cpu.cpus", "cpuset", where("cpu.cpus", "cpuset"), "cpuset.cpus", cpu.cpus);
     if (cpu.mems) w("cpu.mems", "cpuset", where("cpu.mems", "cpuset"), "cpuset.mems", cpu.mems);
   }
+  return out;
+}
+
+/** update's -1 values: the limit goes back to none (v1 -1, v2 "max"). */
+function planLifts(res: Resources, hierarchies: V1Hierarchy[], unifiedMount: string | null): LimitWrite[] {
+  const unified = unifiedMount ? (readTextOrNull(path.join(unifiedMount, "cgroup.controllers")) ?? "").trim().split(/\s+/).filter(Boolean) : [];
+  const out: LimitWrite[] = [];
+  const lift = (field: string, controller: string, v1File: string, v2File: string, v2Value = "max") => {
+    const h = locate(controller, hierarchies, unified);
+    if (h === null) throw new RtError(`linux.resources.${field}: this host has no ${controller} controller (no v1 hierarchy has it, and the unified hierarchy does not offer it)`);
+    out.push({ field: `linux.resources.${field}`, controller, hierarchy: h, file: h ? v1File : v2File, value: h ? "-1" : v2Value });
+  };
+  // memory+swap before memory on v1: memsw may never be below the memory limit.
+  if (res.memory?.swap === -1) lift("memory.swap", "memory", "memory.memsw.limit_in_bytes", "memory.swap.max");
+  if (res.memory?.limit === -1) lift("memory.limit", "memory", "memory.limit_in_bytes", "memory.max");
+  if (res.pids?.limit === -1) {
+    const h = locate("pids", hierarchies, unified);
+    if (h === null) throw new RtError("linux.resources.pids.limit: this host has no pids controller (no v1 hierarchy has it, and the unified hierarchy does not offer it)");
+    out.push({ field: "linux.resources.pids.limit", controller: "pids", hierarchy: h, file: "pids.max", value: "max" });
+  }
+  if (res.cpu?.quota === -1) lift("cpu.quota", "cpu", "cpu.cfs_quota_us", "cpu.max", `max ${res.cpu.period || 100000}`);
   return out;
 }
 

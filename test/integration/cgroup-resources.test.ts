@@ -6,7 +6,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cleanupRoot, makeBundle, rt, rtDetached, stateOf, stateRoot, testSpec, tmpDir, uniqueId, waitFor } from "../helpers.ts";
+import { spawnSync } from "node:child_process";
+import { RT, cleanupRoot, makeBundle, rt, rtDetached, stateOf, stateRoot, testSpec, tmpDir, uniqueId, waitFor } from "../helpers.ts";
 import type { Spec } from "../../src/spec/types.ts";
 
 const root = stateRoot();
@@ -167,5 +168,69 @@ describe("pause and resume", () => {
     expect(d.code, d.stderr).toBe(0);
     expect(fs.existsSync(path.join(root, id))).toBe(false);
     for (const m of v1Mounts()) expect(fs.existsSync(path.join(m.mount, `rt-${id}`)), m.name).toBe(false);
+  });
+});
+
+/** rt with `input` on a pipe, as a shell or an engine gives it (Node's spawnSync input is a socket, which /dev/stdin cannot open). */
+function piped(input: string, args: string[]): { code: number; stderr: string } {
+  const r = spawnSync("bash", ["-c", 'printf %s "$1" | "$0" --root "$2" "${@:3}"', RT, input, root, ...args], { encoding: "utf8", timeout: 20_000 });
+  return { code: r.status ?? -1, stderr: r.stderr };
+}
+
+describe("update", () => {
+  it("update --pids-limit on a running container: the new limit holds for a fork loop exec'd into it, and the state keeps it", () => {
+    const id = uniqueId("upd");
+    expect(rtDetached(root, ["run", "-d", "--bundle", makeBundle(testSpec(["/bin/probe", "sleep", "100"])), id]).code).toBe(0);
+    try {
+      const u = rt(root, ["update", "--pids-limit", "5", id]);
+      expect(u.code, u.stderr).toBe(0);
+      expect(fs.readFileSync(path.join(v1DirOf("pids", id), "pids.max"), "utf8").trim()).toBe("5");
+      // The init and the exec'd probe are two of the five.
+      const r = rt(root, ["exec", id, "/bin/probe", "forks", "20"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe("3");
+      expect(JSON.parse(fs.readFileSync(path.join(root, id, "state.json"), "utf8")).resources).toEqual({ pids: { limit: 5 } });
+      expect(rt(root, ["update", "--pids-limit", "-1", id]).code).toBe(0);
+      expect(fs.readFileSync(path.join(v1DirOf("pids", id), "pids.max"), "utf8").trim()).toBe("max");
+    } finally {
+      rt(root, ["delete", "--force", id]);
+    }
+  });
+
+  it("update --memory/--memory-swap (runc's sizes) makes an allocation that fitted OOM-killed; --resources - takes linux.resources JSON", () => {
+    const id = uniqueId("upd");
+    expect(rtDetached(root, ["run", "-d", "--bundle", makeBundle(testSpec(["/bin/probe", "sleep", "100"])), id]).code).toBe(0);
+    try {
+      expect(rt(root, ["exec", id, "/bin/probe", "alloc", "64"]).stdout).toContain("allocated");
+      const u = rt(root, ["update", "--memory", "32m", "--memory-swap", "32M", id]);
+      expect(u.code, u.stderr).toBe(0);
+      expect(fs.readFileSync(path.join(v1DirOf("memory", id), "memory.limit_in_bytes"), "utf8").trim()).toBe(String(32 << 20));
+      expect(rt(root, ["exec", id, "/bin/probe", "alloc", "64"]).code).toBe(128 + 9);
+      // Raising both: memory+swap goes first, or v1 refuses the memory limit.
+      expect(rt(root, ["update", "--memory", "128m", "--memory-swap", "128m", id]).code).toBe(0);
+      expect(rt(root, ["exec", id, "/bin/probe", "alloc", "64"]).stdout).toContain("allocated");
+      const j = piped(JSON.stringify({ cpu: { quota: 20000, period: 100000 } }), ["update", "--resources", "-", id]);
+      expect(j.code, j.stderr).toBe(0);
+      expect(fs.readFileSync(path.join(v1DirOf("cpu", id), "cpu.cfs_quota_us"), "utf8").trim()).toBe("20000");
+      expect(JSON.parse(fs.readFileSync(path.join(root, id, "state.json"), "utf8")).resources).toEqual({ memory: { limit: 128 << 20, swap: 128 << 20 }, cpu: { quota: 20000, period: 100000 } });
+    } finally {
+      rt(root, ["delete", "--force", id]);
+    }
+  });
+
+  it("update refuses what it cannot apply by name, a limit below the usage with checkBeforeUpdate, and a stopped container", () => {
+    const id = uniqueId("upd");
+    expect(rtDetached(root, ["run", "-d", "--bundle", makeBundle(testSpec(["/bin/probe", "sleep", "100"])), id]).code).toBe(0);
+    try {
+      expect(rt(root, ["update", "--blkio-weight", "100", id]).stderr).toContain("--blkio-weight: update of it is not implemented yet");
+      expect(rt(root, ["update", "--memory", "12q", id]).stderr).toContain('--memory: not a size: "12q"');
+      const low = piped(JSON.stringify({ memory: { limit: 4096, checkBeforeUpdate: true } }), ["update", "--resources", "-", id]);
+      expect(low.code).toBe(1);
+      expect(low.stderr).toMatch(/linux\.resources\.memory\.limit: 4096 is below the container's current usage \d+/);
+      expect(fs.readFileSync(path.join(v1DirOf("memory", id), "memory.limit_in_bytes"), "utf8").trim()).not.toBe("4096");
+    } finally {
+      rt(root, ["delete", "--force", id]);
+    }
+    expect(rt(root, ["update", "--pids-limit", "5", id]).stderr).toContain(`container "${id}" does not exist`);
   });
 });
