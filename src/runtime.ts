@@ -82,6 +82,16 @@ export class Runtime {
     (await import("./container/update.ts")).updateContainer(this.ctx, id, resources);
   }
 
+  /** One runc-style "stats" event (JSON) of the container's cpu, memory and pids. */
+  async stats(id: string): Promise<string> {
+    return (await import("./container/events.ts")).statsEvent(this.ctx, id);
+  }
+
+  /** runc's event stream (JSON lines to emit: stats every intervalMs, oom as they happen) until the container stops. */
+  async events(id: string, intervalMs: number, emit: (line: string) => void): Promise<void> {
+    (await import("./container/events.ts")).streamEvents(this.ctx, id, intervalMs, emit);
+  }
+
   /** Thaws a paused container. */
   async resume(id: string): Promise<void> {
     (await import("./container/pause.ts")).resumeContainer(this.ctx, id);

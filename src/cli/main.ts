@@ -28,6 +28,7 @@ const COMMANDS: Record<string, [summary: string, load: () => Promise<CommandModu
   pause: ["freeze every process of a running container", () => import("./pause.ts")],
   resume: ["thaw a paused container", () => import("./resume.ts")],
   update: ["change a container's resource limits", () => import("./update.ts")],
+  events: ["print a container's stats and OOM events as JSON", () => import("./events.ts")],
   run: ["create and start a container (and wait for it)", () => import("./run.ts")],
   exec: ["run another process in a container", () => import("./exec.ts")],
   list: ["list containers", () => import("./list.ts")],

@@ -234,3 +234,51 @@ describe("update", () => {
     expect(rt(root, ["update", "--pids-limit", "5", id]).stderr).toContain(`container "${id}" does not exist`);
   });
 });
+
+describe("events", () => {
+  it("events --stats: runc's JSON with the container's own cpu (throttling included), memory and pids figures", async () => {
+    const id = uniqueId("ev");
+    const bundle = withResources(["/bin/probe", "sleep", "100"], { cpu: { quota: 10000, period: 100000 }, memory: { limit: 64 << 20 }, pids: { limit: 20 } });
+    expect(rtDetached(root, ["run", "-d", "--bundle", bundle, id]).code).toBe(0);
+    try {
+      expect(rt(root, ["exec", id, "/bin/probe", "spin", "300"]).code).toBe(0);
+      const r = rt(root, ["events", "--stats", id]);
+      expect(r.code, r.stderr).toBe(0);
+      const e = JSON.parse(r.stdout);
+      expect([e.type, e.id]).toEqual(["stats", id]);
+      expect(e.data.cpu.throttling.throttledPeriods).toBeGreaterThan(0);
+      expect(e.data.cpu.usage.total).toBeGreaterThan(0);
+      expect(e.data.memory.usage.limit).toBe(64 << 20);
+      expect(e.data.memory.usage.usage).toBeGreaterThan(0);
+      expect(e.data.pids).toEqual({ current: expect.any(Number), limit: 20 });
+      expect(e.data.pids.current).toBeGreaterThanOrEqual(1);
+      // The container's own figure, not the host's: the host's cpuacct.usage is far larger.
+      expect(e.data.cpu.usage.total).toBeLessThan(Number(fs.readFileSync(path.join(path.dirname(v1DirOf("cpuacct", id)), "cpuacct.usage"), "utf8")));
+    } finally {
+      rt(root, ["delete", "--force", id]);
+    }
+  });
+
+  it("events: a stats line every interval, and an oom event when the OOM killer kills in the container", async () => {
+    const id = uniqueId("ev");
+    const bundle = withResources(["/bin/probe", "sleep", "100"], { memory: { limit: 32 << 20, swap: 32 << 20 } });
+    expect(rtDetached(root, ["run", "-d", "--bundle", bundle, id]).code).toBe(0);
+    const { spawn } = await import("node:child_process");
+    const ev = spawn(RT, ["--root", root, "events", "--interval", "200ms", id], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    ev.stdout.on("data", (d) => { out += d; });
+    try {
+      await waitFor(() => out.split("\n").filter((l) => l.includes('"type":"stats"')).length >= 2, 10_000, "two stats lines");
+      expect(out).not.toContain('"type":"oom"');
+      expect(rt(root, ["exec", id, "/bin/probe", "alloc", "100"]).code).toBe(128 + 9);
+      await waitFor(() => out.includes(`{"type":"oom","id":"${id}"}`), 10_000, "the oom event");
+      expect(rt(root, ["kill", id, "KILL"]).code).toBe(0);
+      // The stream ends with the container.
+      await new Promise<void>((resolve) => { if (ev.exitCode !== null) resolve(); else ev.on("exit", () => resolve()); });
+      expect(ev.exitCode).toBe(0);
+    } finally {
+      if (ev.exitCode === null) ev.kill("SIGKILL");
+      rt(root, ["delete", "--force", id]);
+    }
+  });
+});
