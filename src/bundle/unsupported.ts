@@ -98,7 +98,7 @@ export const UNSET: Readonly<Record<string, readonly unknown[]>> = {
   "linux.resources.memory.kernelTCP": [0, -1],
   "linux.resources.memory.disableOOMKiller": [false],
   "linux.resources.memory.useHierarchy": [false],
-  // Only `update` reads it; rt has none, so no value asks for anything at create.
+  // Only `update` reads it (container/update.ts): no value asks for anything at create.
   "linux.resources.memory.checkBeforeUpdate": [true, false],
   "linux.resources.cpu.shares": [0],
   "linux.resources.cpu.quota": [0, -1],

@@ -26,8 +26,25 @@ export function startContainer(ctx: OperationContext, id: string): void | Promis
     }
     crashPoint("start:fifo-written", rec.pid);
     try { host().unlink(fifo); } catch { /* the status reads running either way */ }
+    awaitExec(rec.pid);
   };
   const hooks = (rec.config as { hooks?: { startContainer?: unknown[]; poststart?: unknown[] } } | undefined)?.hooks;
   if (hooks?.startContainer?.length || hooks?.poststart?.length) return import("../hooks/lifecycle.ts").then((l) => l.startWithHooks(ctx, rec, release));
   release();
+}
+
+/**
+ * Until the released init has called execve (its exe is no longer the
+ * executor's memfd), `state` would still say created: wait for that, briefly,
+ * so that start returns with the program running. A scheduler slowed by the
+ * container's own v1 cpu cgroup made the gap visible.
+ */
+function awaitExec(pid: number): void {
+  const deadline = Date.now() + 1000;
+  for (;;) {
+    let exe: string;
+    try { exe = host().readlink(`/proc/${pid}/exe`); } catch { return; } // gone, or not readable (rootless): nothing to wait for
+    if (!exe.startsWith("/memfd:rt-exec") || Date.now() > deadline) return;
+    host().sleep(0.2);
+  }
 }

@@ -50,3 +50,17 @@ describe("linux.resources → cgroup files", () => {
     expect(planResources({ memory: { limit: -1, swap: 0 }, cpu: { shares: 0, quota: -1, cpus: "" }, pids: { limit: -1 } }, [], unified(""))).toEqual([]);
   });
 });
+
+describe("update's and events' arguments", () => {
+  it("runc's sizes: k, m, g, t are powers of 1024, with or without b; -1 is none; anything else is refused", async () => {
+    const { parseBytes } = await import("../../src/cli/update.ts");
+    expect(["512", "32m", "32M", "1g", "1GiB", "2kb", "1.5k", "-1"].map((s) => parseBytes(s, "memory"))).toEqual([512, 32 << 20, 32 << 20, 1 << 30, 1 << 30, 2048, 1536, -1]);
+    expect(() => parseBytes("12q", "memory")).toThrow('--memory: not a size: "12q"');
+  });
+
+  it("--interval takes Go durations", async () => {
+    const { parseInterval } = await import("../../src/cli/events.ts");
+    expect(["5s", "200ms", "1m", "1.5s"].map(parseInterval)).toEqual([5000, 200, 60_000, 1500]);
+    expect(() => parseInterval("5")).toThrow(/--interval: not a duration/);
+  });
+});
