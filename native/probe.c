@@ -20,6 +20,7 @@
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -508,6 +509,8 @@ static int probe_forks(const char *count) {
   printf("%d\n", ok);
   fflush(stdout);
   for (int i = 0; i < ok; i++) kill(kids[i], SIGKILL);
+  /* Reaped here: reparented to an init that does not reap, they would stay counted in pids.current. */
+  for (int i = 0; i < ok; i++) waitpid(kids[i], NULL, 0);
   return 0;
 }
 

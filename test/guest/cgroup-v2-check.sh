@@ -106,6 +106,13 @@ check "pause: the counter stops" '[ "$N1" = "$N2" ]'
 $RT resume r4; sleep 0.3; N3=$(cat "$W/nodes/n")
 check "resume: the counter goes on and the state is running" '[ "$N3" -gt "$N2" ] && $RT state r4 | grep -q "\"running\""'
 $RT delete --force r4
+mkspec sleep 60
+$RT run -d r5 </dev/null >/dev/null 2>"$W/err"
+$RT update --pids-limit 5 r5
+check "update: pids.max reads 5, and a fork loop exec'd into the container stops there" '[ "$(cat /sys/fs/cgroup/rt-r5/pids.max)" = 5 ] && [ "$($RT exec r5 /bin/probe forks 20)" = 3 ]'
+$RT events --stats r5 >"$W/stats" 2>&1
+check "events --stats: the container's own pids figures" 'grep -q "\"pids\":{\"current\":1,\"limit\":5}" "$W/stats" || { cat "$W/stats"; false; }'
+$RT delete --force r5
 check "resources: the runs left no cgroup" '[ -z "$(ls -d /sys/fs/cgroup/rt-r* 2>/dev/null)" ]'
 umount "$W/nodes"
 rm -rf "$W"
