@@ -40,7 +40,7 @@ const set = (v: unknown): v is number => typeof v === "number" && v !== 0;
  * (a v1 memory+swap limit after the memory limit, a period before a quota).
  * Throws for a field this host cannot enforce.
  */
-export function planResources(res: Resources | undefined, hierarchies: V1Hierarchy[], unifiedMount: string | null, update = false): LimitWrite[] {
+export function planResources(res: Resources | undefined, hierarchies: V1Hierarchy[], unifiedMount: string | null, update = false, skipped: V1Hierarchy[] = []): LimitWrite[] {
   if (!res) return [];
   // At create -1 asks for nothing (a new cgroup is unlimited); in update it lifts a limit.
   if (update) return planLifts(res, hierarchies, unifiedMount).concat(planResources(res, hierarchies, unifiedMount));
@@ -48,7 +48,11 @@ export function planResources(res: Resources | undefined, hierarchies: V1Hierarc
   const out: LimitWrite[] = [];
   const where = (field: string, controller: string): string => {
     const h = locate(controller, hierarchies, unified);
-    if (h === null) throw new RtError(`linux.resources.${field}: this host has no ${controller} controller (no v1 hierarchy has it, and the unified hierarchy does not offer it)`);
+    if (h === null) {
+      // Rootless: the host has the controller, in a v1 hierarchy the caller cannot write to.
+      if (skipped.some((s) => s.controllers.includes(controller))) throw new RtError(`linux.resources.${field}: the ${controller} controller is in a v1 hierarchy here, which a rootless container does not join (only root can write there), and the unified hierarchy does not offer it`);
+      throw new RtError(`linux.resources.${field}: this host has no ${controller} controller (no v1 hierarchy has it, and the unified hierarchy does not offer it)`);
+    }
     return h;
   };
   const v2Only = (field: string, controller: string, why: string) => {

@@ -89,7 +89,7 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
     return { hierarchy: h.name, dir, created: missingDirs(dir, h.mount) };
   });
   // Where each resource goes, and what this host cannot enforce (refused before anything is made).
-  const limits = resources.planResources(bundle.spec.linux?.resources, hierarchies, mount);
+  const limits = resources.planResources(bundle.spec.linux?.resources, hierarchies, mount, false, rootless ? v1.v1Hierarchies() : []);
   const record: ContainerRecord = {
     ociVersion: bundle.spec.ociVersion,
     id,

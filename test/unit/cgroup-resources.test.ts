@@ -37,6 +37,8 @@ describe("linux.resources → cgroup files", () => {
   it("a field whose controller the host lacks is refused naming the field and the controller", () => {
     expect(() => planResources({ pids: { limit: 10 } }, [], unified("cpu memory"))).toThrow("linux.resources.pids.limit: this host has no pids controller");
     expect(() => planResources({ cpu: { cpus: "0" } }, [], unified("cpu"))).toThrow("linux.resources.cpu.cpus: this host has no cpuset controller");
+    // Rootless on a hybrid host: the controller exists, in a v1 hierarchy it does not join.
+    expect(() => planResources({ pids: { limit: 10 } }, [], unified(""), false, [{ name: "pids", mount: "/p", controllers: ["pids"] }])).toThrow(/^linux\.resources\.pids\.limit: the pids controller is in a v1 hierarchy here, which a rootless container does not join/);
   });
 
   it("v1-only fields are refused on v2, naming the field", () => {
