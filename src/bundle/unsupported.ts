@@ -46,8 +46,6 @@ const lsm = (name: string, has: boolean, what: string) =>
 // Fields whose mere presence is a request: empty capability sets mean "no
 // capabilities", an empty intelRdt means "a resctrl group named after the container".
 const PRESENT = (v: unknown) => v !== undefined && v !== null;
-// Maps whose keys are themselves the request (a device to move, a cgroup file to write).
-const ANY_KEY = (v: unknown) => v !== null && typeof v === "object" && Object.keys(v).length > 0;
 // A bind mount's options are flags: mount(2) ignores the data string of an
 // MS_BIND mount, so a filesystem option there (size=, mode=, crun's
 // src-nofollow, …) would be dropped.
@@ -73,7 +71,6 @@ export const REFUSALS: readonly Refusal[] = [
   { path: "linux.resources.hugepageLimits", reason: `cgroup resource limits: ${TODO}` },
   { path: "linux.resources.network", reason: "net_cls and net_prio are cgroup v1 controllers; rt manages cgroup v2 only" },
   { path: "linux.resources.rdma", reason: `cgroup resource limits: ${TODO}` },
-  { path: "linux.resources.unified", reason: `cgroup resource limits: ${TODO}`, when: ANY_KEY },
   { path: "linux.intelRdt", when: PRESENT, reason: (h) => (h.resctrl ? `Intel RDT: ${TODO}` : "this host has no resctrl filesystem (/sys/fs/resctrl)") },
   { path: "process.apparmorProfile", reason: (h) => lsm("AppArmor", h.apparmor, "profiles") },
   { path: "process.selinuxLabel", reason: (h) => lsm("SELinux", h.selinux, "labels") },

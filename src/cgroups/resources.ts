@@ -5,7 +5,7 @@
 // in neither is refused naming both, before anything is made (fail closed).
 // Written by rt into the container's cgroups before the init joins them.
 import { host } from "../sys/host.ts";
-import { readTextOrNull } from "../sys/files.ts";
+import { exists, readTextOrNull } from "../sys/files.ts";
 import * as path from "../sys/path.ts";
 import { RtError, describeSysError } from "../errors.ts";
 import type { V1Hierarchy } from "./v1.ts";
@@ -19,6 +19,8 @@ export interface LimitWrite {
   hierarchy: string;
   file: string;
   value: string;
+  /** unified keys: the file must exist (never created by the write). */
+  mustExist?: boolean;
 }
 
 /** Where a controller is on this host: a v1 hierarchy's name, "" for unified, null for nowhere. */
@@ -122,6 +124,23 @@ export function planResources(res: Resources | undefined, hierarchies: V1Hierarc
     if (cpu.cpus) w("cpu.cpus", "cpuset", where("cpu.cpus", "cpuset"), "cpuset.cpus", cpu.cpus);
     if (cpu.mems) w("cpu.mems", "cpuset", where("cpu.mems", "cpuset"), "cpuset.mems", cpu.mems);
   }
+
+  // unified: cgroup v2 files, written verbatim into the container's unified
+  // cgroup. A key names its controller by its prefix ("pids.max"); "cgroup.*"
+  // are core files every cgroup has. A controller held by a v1 hierarchy
+  // here has no files in the unified cgroup: refused, naming it.
+  for (const [key, value] of Object.entries(res.unified ?? {})) {
+    const field = `unified.${key}`;
+    if (!/^[a-z_0-9]+\.[a-z_0-9.]+$/i.test(key)) throw new RtError(`linux.resources.${field}: not a cgroup file name (controller.file)`);
+    if (typeof value !== "string") throw new RtError(`linux.resources.${field}: the value must be a string`);
+    const controller = key.slice(0, key.indexOf("."));
+    if (controller !== "cgroup") {
+      const h = hierarchies.find((x) => x.controllers.includes(controller));
+      if (h) throw new RtError(`linux.resources.${field}: the ${controller} controller is in the v1 hierarchy ${h.mount} here, so the unified cgroup has no ${key}`);
+      if (!unified.includes(controller)) throw new RtError(`linux.resources.${field}: the unified hierarchy offers no ${controller} controller here (cgroup.controllers: ${unified.join(" ") || "none"})`);
+    }
+    out.push({ field: `linux.resources.${field}`, controller: controller === "cgroup" ? "" : controller, hierarchy: "", file: key, value, mustExist: true });
+  }
   return out;
 }
 
@@ -160,7 +179,7 @@ export interface CgroupDirs {
  * enabled it).
  */
 export function applyResources(writes: LimitWrite[], dirs: CgroupDirs): void {
-  const v2 = [...new Set(writes.filter((x) => x.hierarchy === "").map((x) => x.controller))];
+  const v2 = [...new Set(writes.filter((x) => x.hierarchy === "" && x.controller !== "").map((x) => x.controller))];
   if (v2.length && dirs.unifiedMount) {
     const rel = path.relative(dirs.unifiedMount, dirs.unifiedDir).split("/");
     let cur = dirs.unifiedMount;
@@ -182,6 +201,7 @@ export function applyResources(writes: LimitWrite[], dirs: CgroupDirs): void {
     const dir = x.hierarchy === "" ? dirs.unifiedDir : dirs.v1[x.hierarchy];
     if (!dir) throw new RtError(`${x.field}: the container has no cgroup in the ${x.hierarchy || "unified"} hierarchy`);
     const file = path.join(dir, x.file);
+    if (x.mustExist && !exists(file)) throw new RtError(`${x.field}: ${file} does not exist`);
     try {
       host().writeFile(file, x.value, 0o644, "w");
     } catch (e) {

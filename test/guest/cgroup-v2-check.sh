@@ -113,6 +113,12 @@ check "update: pids.max reads 5, and a fork loop exec'd into the container stops
 $RT events --stats r5 >"$W/stats" 2>&1
 check "events --stats: the container's own pids figures" 'grep -q "\"pids\":{\"current\":1,\"limit\":5}" "$W/stats" || { cat "$W/stats"; false; }'
 $RT delete --force r5
+RES='{"unified":{"pids.max":"7","memory.high":"50000000"}}'
+mkspec sleep 60
+$RT create r6 </dev/null >/dev/null 2>"$W/err"
+check "unified: keys written verbatim (pids.max 7, memory.high)" '[ "$(cat /sys/fs/cgroup/rt-r6/pids.max)" = 7 ] && [ "$(cat /sys/fs/cgroup/rt-r6/memory.high)" = 49999872 ] || { cat "$W/err"; false; }'
+$RT delete --force r6
+RES=
 check "resources: the runs left no cgroup" '[ -z "$(ls -d /sys/fs/cgroup/rt-r* 2>/dev/null)" ]'
 umount "$W/nodes"
 rm -rf "$W"

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { RT, cleanupRoot, makeBundle, rt, rtDetached, stateOf, stateRoot, testSpec, tmpDir, uniqueId, waitFor } from "../helpers.ts";
+import { RT, cleanupRoot, makeBundle, rt, rtDetached, stateOf, stateRoot, testSpec, tmpDir, uniqueId, unifiedMount, waitFor } from "../helpers.ts";
 import type { Spec } from "../../src/spec/types.ts";
 
 const root = stateRoot();
@@ -130,6 +130,27 @@ describe("cgroup v1 hierarchies (hybrid host)", () => {
     const r = rt(root, ["run", "--bundle", withResources(["/bin/probe", "cat", "/proc/self/status"], { cpu: { cpus: "0", mems: "0" } }), uniqueId("cpuset")]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Cpus_allowed_list:\s+0$/m);
+  });
+
+  it("unified: a key is written verbatim into the unified cgroup and holds (cgroup.max.descendants stops a third child); a key of a v1-held controller is refused naming it", () => {
+    const id = uniqueId("uni");
+    expect(rtDetached(root, ["run", "-d", "--bundle", withResources(["/bin/probe", "sleep", "100"], { unified: { "cgroup.max.descendants": "2" } }), id]).code).toBe(0);
+    const dir = path.join(unifiedMount(), `rt-${id}`);
+    try {
+      expect(fs.readFileSync(path.join(dir, "cgroup.max.descendants"), "utf8").trim()).toBe("2");
+      fs.mkdirSync(path.join(dir, "a"));
+      fs.mkdirSync(path.join(dir, "b"));
+      expect(() => fs.mkdirSync(path.join(dir, "c"))).toThrow(/EAGAIN/);
+    } finally {
+      rt(root, ["delete", "--force", id]);
+    }
+    expect(fs.existsSync(dir)).toBe(false);
+    const v1 = rtDetached(root, ["create", "--bundle", withResources(["/bin/probe", "true"], { unified: { "memory.high": "max" } }), uniqueId("uni")]);
+    expect(v1.code).toBe(1);
+    expect(v1.stderr).toMatch(/linux\.resources\.unified\.memory\.high: the memory controller is in the v1 hierarchy \/sys\/fs\/cgroup\/memory here/);
+    const none = rtDetached(root, ["create", "--bundle", withResources(["/bin/probe", "true"], { unified: { "cgroup.nosuch": "1" } }), uniqueId("uni")]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/linux\.resources\.unified\.cgroup\.nosuch: .*cgroup\.nosuch does not exist/);
   });
 
   it("a field the kernel refuses is an error naming it and the file, and leaves nothing", () => {

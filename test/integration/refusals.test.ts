@@ -39,7 +39,6 @@ describe("refused by name: not carried out by rt", () => {
       ["blockIO", { weight: 100, leafWeight: 100, weightDevice: [{ major: 8, minor: 0, weight: 10, leafWeight: 10 }], throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1 }], throttleWriteBpsDevice: [{ major: 8, minor: 0, rate: 1 }], throttleReadIOPSDevice: [{ major: 8, minor: 0, rate: 1 }], throttleWriteIOPSDevice: [{ major: 8, minor: 0, rate: 1 }] }],
       ["hugepageLimits", [{ pageSize: "2MB", limit: 1 << 21 }]],
       ["rdma", { mlx5_1: { hcaHandles: 3, hcaObjects: 10000 } }],
-      ["unified", { "memory.high": "max" }],
     ];
     for (const [ctrl, value] of cases) expectRefused((s) => { s.linux.resources = { [ctrl]: value }; }, `linux.resources.${ctrl}`, RES);
     expectRefused((s) => { s.linux.resources = { memory: { limit: 1 << 26, kernel: 1 } }; }, "linux.resources.memory.kernel", /kernel memory limits are deprecated/);

@@ -48,6 +48,12 @@ describe("linux.resources → cgroup files", () => {
     expect(() => planResources({ memory: { swap: 10 } }, [], unified("memory"))).toThrow(/^linux\.resources\.memory\.swap: on cgroup v2 it needs memory\.limit/);
   });
 
+  it("unified keys go verbatim to the unified cgroup; their controller must be the unified hierarchy's", () => {
+    expect(files(planResources({ unified: { "pids.max": "7", "cgroup.max.depth": "1" } }, [], unified("pids")))).toEqual(["v2:pids.max=7", "v2:cgroup.max.depth=1"]);
+    expect(() => planResources({ unified: { "io.max": "8:0 rbps=1" } }, [], unified("pids"))).toThrow(/^linux\.resources\.unified\.io\.max: the unified hierarchy offers no io controller here/);
+    expect(() => planResources({ unified: { "../x": "1" } }, [], unified("pids"))).toThrow(/not a cgroup file name/);
+  });
+
   it("the values engines send for unset ask for nothing", () => {
     expect(planResources({ memory: { limit: -1, swap: 0 }, cpu: { shares: 0, quota: -1, cpus: "" }, pids: { limit: -1 } }, [], unified(""))).toEqual([]);
   });

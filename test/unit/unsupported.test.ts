@@ -59,7 +59,7 @@ describe("refusals", () => {
   it("every resource, and the other platforms are refused by name; hooks are not", () => {
     const got = issues((s) => {
       s.hooks = { prestart: [{ path: "/bin/true" }], poststop: [{ path: "/bin/true" }] };
-      s.linux.resources = { memory: { swappiness: 0, kernelTCP: 1 }, hugepageLimits: [{ pageSize: "2MB", limit: 0 }], network: { classID: 1 }, rdma: { mlx: { hcaHandles: 1 } }, unified: { "memory.max": "1" } };
+      s.linux.resources = { memory: { swappiness: 0, kernelTCP: 1 }, hugepageLimits: [{ pageSize: "2MB", limit: 0 }], network: { classID: 1 }, rdma: { mlx: { hcaHandles: 1 } } };
       s.linux.intelRdt = { closID: "x" };
       s.vm = { hypervisor: { path: "/q" }, kernel: { path: "/k" } };
     });
@@ -68,7 +68,6 @@ describe("refusals", () => {
       "linux.resources.hugepageLimits: cgroup resource limits: not implemented yet",
       "linux.resources.network: net_cls and net_prio are cgroup v1 controllers; rt manages cgroup v2 only",
       "linux.resources.rdma: cgroup resource limits: not implemented yet",
-      "linux.resources.unified: cgroup resource limits: not implemented yet",
       "linux.intelRdt: this host has no resctrl filesystem (/sys/fs/resctrl)",
       "vm: rt runs containers, not virtual machines",
     ]);
