@@ -85,6 +85,9 @@ const cases = {
   "ps (table: the host's ps -ef, filtered)": (rtm) => time(rtm.bin, ["--root", rtm.root, "ps", "sleeper"]),
   "features": (rtm) => time(rtm.bin, ["features"]),
   "delete --force of a container that is gone": (rtm) => time(rtm.bin, ["--root", rtm.root, "delete", "--force", "gone"]),
+  // freeze and thaw the running sleeper (each waits until the kernel has done it)
+  "update --pids-limit (running container)": (rtm) => time(rtm.bin, ["--root", rtm.root, "update", "--pids-limit", String(1000 + (seq++ % 2)), "sleeper"]),
+  "pause + resume (running container)": (rtm) => time(rtm.bin, ["--root", rtm.root, "pause", "sleeper"]) + time(rtm.bin, ["--root", rtm.root, "resume", "sleeper"]),
 };
 
 // A running container for `state` and `exec`.

@@ -164,8 +164,14 @@ describe("rt exec flags", () => {
     const mounts = fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(" - cgroup2 ")).map((l) => l.split(" ")[4]);
     const uDir = path.join(mounts.includes("/sys/fs/cgroup/unified") ? "/sys/fs/cgroup/unified" : mounts[0], unified, "sub");
     const dDir = path.join("/sys/fs/cgroup/devices", devices, "sub");
+    // Without controllers, --cgroup names the sub-cgroup in every hierarchy the container is in (each v1 one too, as runc).
+    const others = v1Roots().filter((m) => !m.endsWith("/devices")).map((m) => path.join(m, devices, "sub"));
     fs.mkdirSync(uDir);
     fs.mkdirSync(dDir);
+    for (const d of others) {
+      fs.mkdirSync(d);
+      if (d.includes("/cpuset/")) for (const f of ["cpuset.cpus", "cpuset.mems"]) fs.writeFileSync(path.join(d, f), fs.readFileSync(path.join(path.dirname(d), f)));
+    }
     try {
       const both = rt(root, ["exec", "--cgroup", "sub", c.id, "/bin/probe", "cat", "/proc/self/cgroup"]);
       expect(both.code, both.stderr).toBe(0);
@@ -177,10 +183,11 @@ describe("rt exec flags", () => {
       expect(one.stdout).toMatch(/^\d+:devices:\/sub$/m);
       refused(c.id, ["--cgroup", "nosuch"], /--cgroup nosuch: open cgroup .*nosuch: No such file or directory/);
       refused(c.id, ["--cgroup", "../up"], /--cgroup \.\.\/up: the path must be relative/);
-      refused(c.id, ["--cgroup", "memory:sub"], /--cgroup memory:sub: the container is in no "memory" hierarchy/);
+      refused(c.id, ["--cgroup", "nosuch:sub"], /--cgroup nosuch:sub: the container is in no "nosuch" hierarchy/);
     } finally {
       fs.rmdirSync(uDir);
       fs.rmdirSync(dDir);
+      for (const d of others) fs.rmdirSync(d);
     }
   });
 
@@ -199,3 +206,8 @@ describe("rt exec flags", () => {
     refused(c.id, ["--process", f], /--process: .*process\.apparmorProfile/, []);
   });
 });
+
+/** The root mounts of the v1 hierarchies on this host. */
+function v1Roots(): string[] {
+  return fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(" - cgroup cgroup ") && l.split(" ")[3] === "/").map((l) => l.split(" ")[4]);
+}

@@ -7,7 +7,7 @@
 
 #include "plan.h"
 
-#define RT_MAX_EXTRA_CGROUPS 8
+#define RT_MAX_EXTRA_CGROUPS 16
 
 /* What the parent collects before CLONE and hands to the child by fork. */
 struct exec_state {

@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -601,8 +602,69 @@ static int probe_hook(int argc, char **argv) {
   return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* --- cgroup resources (issue 11) --- */
+/* alloc MIB: touches MIB MiB page by page, then prints "allocated": over a
+ * memory limit the kernel's OOM killer ends it first (SIGKILL). */
+static int probe_alloc(const char *mib) {
+  size_t n = (size_t)strtoul(mib, NULL, 10) << 20;
+  char *p = malloc(n);
+  if (!p) return perror("malloc"), 1;
+  for (size_t i = 0; i < n; i += 4096) p[i] = 1;
+  puts("allocated");
+  return 0;
+}
+
+/* spin MS: burns CPU for MS milliseconds of wall time (a quota throttles it). */
+static int probe_spin(const char *ms) {
+  struct timespec t0, t;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  long want = strtol(ms, NULL, 10);
+  volatile unsigned long x = 0;
+  do {
+    for (int i = 0; i < 100000; i++) x++;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+  } while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < want);
+  return 0;
+}
+
+/* forks N: forks N children that sleep, prints how many forks succeeded
+ * (a pids limit stops them with EAGAIN), then ends them. */
+static int probe_forks(const char *count) {
+  int n = atoi(count), ok = 0;
+  pid_t kids[4096];
+  for (int i = 0; i < n && i < 4096; i++) {
+    pid_t p = fork();
+    if (p == 0) { pause(); _exit(0); }
+    if (p < 0) break;
+    kids[ok++] = p;
+  }
+  printf("%d\n", ok);
+  fflush(stdout);
+  for (int i = 0; i < ok; i++) kill(kids[i], SIGKILL);
+  /* Reaped here: reparented to an init that does not reap, they would stay counted in pids.current. */
+  for (int i = 0; i < ok; i++) waitpid(kids[i], NULL, 0);
+  return 0;
+}
+
+/* count PATH: writes 1, 2, 3 … to PATH every 10 ms (pause stops it). */
+static int probe_count(const char *file) {
+  for (unsigned long i = 1;; i++) {
+    char tmp[4096], buf[32];
+    snprintf(tmp, sizeof tmp, "%s.tmp", file);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return perror(tmp), 1;
+    int len = snprintf(buf, sizeof buf, "%lu\n", i);
+    if (write(fd, buf, (size_t)len) != len) return perror(tmp), 1;
+    close(fd);
+    if (rename(tmp, file) < 0) return perror(file), 1;
+    struct timespec d = {0, 10 * 1000000};
+    nanosleep(&d, NULL);
+  }
+}
+/* --- end cgroup resources --- */
+
 static int usage(void) {
-  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty | try mkdir|rmdir|stat PATH… | syscall NAME|NR ARG… [-- …] | syscall32 NR ARG… | hook OUT TAG [PATH…] | keyring | write-parent-exe | ptrace PID | watch LOG DIR NAME SECRET | swap DIR A B | relink DIR NAME TARGET | cwd-jail\n", stderr);
+  fputs("usage: probe report | true | exit N | sleep SECONDS | write PATH TEXT | write-then-sleep PATH TEXT SECONDS | echo WORDS… | cat PATH | stat PATH | ls-fds | signal-exit | console-server SOCKET | mknod PATH b|c MAJ MIN | open PATH [r|w|rw] | pty | try mkdir|rmdir|stat PATH… | syscall NAME|NR ARG… [-- …] | syscall32 NR ARG… | hook OUT TAG [PATH…] | keyring | write-parent-exe | ptrace PID | watch LOG DIR NAME SECRET | swap DIR A B | relink DIR NAME TARGET | cwd-jail | alloc MIB | spin MS | forks N | count PATH\n", stderr);
   return 2;
 }
 
@@ -668,6 +730,10 @@ int main(int argc, char **argv) {
 #if defined(__x86_64__)
   if (!strcmp(cmd, "syscall32") && argc >= 3 && argc <= 8) return raw_syscall32(argc, argv); /* seccomp */
 #endif
+  if (!strcmp(cmd, "alloc") && argc == 3) return probe_alloc(argv[2]);  /* cgroup resources */
+  if (!strcmp(cmd, "spin") && argc == 3) return probe_spin(argv[2]);    /* cgroup resources */
+  if (!strcmp(cmd, "forks") && argc == 3) return probe_forks(argv[2]);  /* cgroup resources */
+  if (!strcmp(cmd, "count") && argc == 3) return probe_count(argv[2]);  /* cgroup resources */
   if (!strcmp(cmd, "keyring") && argc == 2) return probe_keyring(); /* runc commands (x3) */
   if (!strcmp(cmd, "signal-exit") && argc == 2) {
     /* Tests send SIGTERM and expect 42: proof the signal was delivered and handled. */

@@ -72,6 +72,31 @@ export class Runtime {
     killContainer(this.ctx, id, signal, all);
   }
 
+  /** Freezes every process of a running container (status "paused"). */
+  async pause(id: string): Promise<void> {
+    (await import("./container/pause.ts")).pauseContainer(this.ctx, id);
+  }
+
+  /** New limits for a container (linux.resources members), applied to its cgroups and kept in its state. */
+  async update(id: string, resources: import("./container/update.ts").Resources): Promise<void> {
+    (await import("./container/update.ts")).updateContainer(this.ctx, id, resources);
+  }
+
+  /** One runc-style "stats" event (JSON) of the container's cpu, memory and pids. */
+  async stats(id: string): Promise<string> {
+    return (await import("./container/events.ts")).statsEvent(this.ctx, id);
+  }
+
+  /** runc's event stream (JSON lines to emit: stats every intervalMs, oom as they happen) until the container stops. */
+  async events(id: string, intervalMs: number, emit: (line: string) => void): Promise<void> {
+    (await import("./container/events.ts")).streamEvents(this.ctx, id, intervalMs, emit);
+  }
+
+  /** Thaws a paused container. */
+  async resume(id: string): Promise<void> {
+    (await import("./container/pause.ts")).resumeContainer(this.ctx, id);
+  }
+
   /** Host pids of the container's processes (its cgroup tree), ascending. */
   processes(id: string): number[] {
     return containerProcesses(this.ctx, id);

@@ -37,15 +37,17 @@ function ownCgroup(): string {
   return line ? line.slice(3) : "/";
 }
 
-function devicesMount(): string | null {
+/** The root mount of every v1 hierarchy (devices and the others rt joins). */
+function v1Mounts(): string[] {
+  const out: string[] = [];
   for (const line of fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n")) {
     const sep = line.indexOf(" - ");
     if (sep < 0) continue;
-    const [fstype, , opts = ""] = line.slice(sep + 3).split(" ");
+    const [fstype] = line.slice(sep + 3).split(" ");
     const f = line.split(" ");
-    if (fstype === "cgroup" && opts.split(",").includes("devices") && f[3] === "/") return f[4];
+    if (fstype === "cgroup" && f[3] === "/") out.push(f[4]);
   }
-  return null;
+  return out;
 }
 
 /** Containers given an absolute linux.cgroupsPath (every level of it new): id → that path. */
@@ -61,12 +63,12 @@ function relOf(id: string): string {
   return placed.get(id) ?? path.join(ownCgroup(), `rt-${id}`);
 }
 
-/** The container's cgroup dirs (unified, and v1 devices where mounted): with a placed path, every level of it. */
+/** The container's cgroup dirs (unified, and each v1 hierarchy mounted): with a placed path, every level of it. */
 export function cgroupDirs(id: string): string[] {
   const rel = relOf(id);
   const levels = placed.has(id) ? rel.split("/").filter(Boolean).map((_, i, a) => "/" + a.slice(0, i + 1).join("/")) : [rel];
-  const dev = devicesMount();
-  return levels.flatMap((l) => [path.join(unifiedMount(), l), ...(dev ? [path.join(dev, l)] : [])]);
+  const v1 = v1Mounts();
+  return levels.flatMap((l) => [path.join(unifiedMount(), l), ...v1.map((m) => path.join(m, l))]);
 }
 
 /** Live processes whose unified cgroup is the container's (the init, its children, an executor that joined). */

@@ -46,8 +46,6 @@ const lsm = (name: string, has: boolean, what: string) =>
 // Fields whose mere presence is a request: empty capability sets mean "no
 // capabilities", an empty intelRdt means "a resctrl group named after the container".
 const PRESENT = (v: unknown) => v !== undefined && v !== null;
-// Maps whose keys are themselves the request (a device to move, a cgroup file to write).
-const ANY_KEY = (v: unknown) => v !== null && typeof v === "object" && Object.keys(v).length > 0;
 // A bind mount's options are flags: mount(2) ignores the data string of an
 // MS_BIND mount, so a filesystem option there (size=, mode=, crun's
 // src-nofollow, …) would be dropped.
@@ -65,14 +63,14 @@ export const REFUSALS: readonly Refusal[] = [
   // Other branches implement these; each line goes when its branch is merged.
 
   // Not on any branch yet.
-  { path: "linux.resources.memory", reason: `cgroup resource limits: ${TODO}` },
-  { path: "linux.resources.cpu", reason: `cgroup resource limits: ${TODO}` },
-  { path: "linux.resources.pids", reason: `cgroup resource limits: ${TODO}` },
+  // memory, cpu and pids are applied (src/cgroups/resources.ts), but for these:
+  { path: "linux.resources.memory.kernel", reason: "kernel memory limits are deprecated, and gone from cgroup v2 and from Linux 6.x's v1" },
+  { path: "linux.resources.memory.kernelTCP", reason: `kernel TCP memory limits: ${TODO}` },
+  { path: "linux.resources.memory.useHierarchy", reason: `memory.use_hierarchy: ${TODO}` },
   { path: "linux.resources.blockIO", reason: `cgroup resource limits: ${TODO}` },
   { path: "linux.resources.hugepageLimits", reason: `cgroup resource limits: ${TODO}` },
   { path: "linux.resources.network", reason: "net_cls and net_prio are cgroup v1 controllers; rt manages cgroup v2 only" },
   { path: "linux.resources.rdma", reason: `cgroup resource limits: ${TODO}` },
-  { path: "linux.resources.unified", reason: `cgroup resource limits: ${TODO}`, when: ANY_KEY },
   { path: "linux.intelRdt", when: PRESENT, reason: (h) => (h.resctrl ? `Intel RDT: ${TODO}` : "this host has no resctrl filesystem (/sys/fs/resctrl)") },
   { path: "process.apparmorProfile", reason: (h) => lsm("AppArmor", h.apparmor, "profiles") },
   { path: "process.selinuxLabel", reason: (h) => lsm("SELinux", h.selinux, "labels") },
@@ -97,7 +95,7 @@ export const UNSET: Readonly<Record<string, readonly unknown[]>> = {
   "linux.resources.memory.kernelTCP": [0, -1],
   "linux.resources.memory.disableOOMKiller": [false],
   "linux.resources.memory.useHierarchy": [false],
-  // Only `update` reads it; rt has none, so no value asks for anything at create.
+  // Only `update` reads it (container/update.ts): no value asks for anything at create.
   "linux.resources.memory.checkBeforeUpdate": [true, false],
   "linux.resources.cpu.shares": [0],
   "linux.resources.cpu.quota": [0, -1],

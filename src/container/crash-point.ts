@@ -10,7 +10,7 @@ import { readProcStat } from "../state/proc.ts";
 
 /** Every named step, in the order the operations reach them (the tests walk this list). */
 export const CRASH_STEPS = {
-  create: ["claimed", "cgroup-made", "v1-devices-made", "pid-reported", "pid-recorded", "ready", "record-final"],
+  create: ["claimed", "cgroup-made", "v1-devices-made", "v1-made", "pid-reported", "pid-recorded", "ready", "record-final"],
   start: ["checked", "fifo-written"],
   delete: ["read", "killed", "cgroups-removed"],
 } as const;

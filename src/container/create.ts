@@ -5,6 +5,7 @@ import { host } from "../sys/host.ts";
 import { RtError } from "../errors.ts";
 import { cgroupPids, destroyCgroup, isPopulated } from "../cgroups/manager.ts";
 import { destroyV1DevicesCgroup } from "../cgroups/v1-devices.ts";
+import type { V1Cgroup } from "../cgroups/v1.ts";
 import { exists, isDirectory } from "../sys/files.ts";
 import * as path from "../sys/path.ts";
 import { isSameLiveProcess, readProcStat } from "../state/proc.ts";
@@ -39,7 +40,7 @@ export interface Created {
 // driver) is loaded on first create: state, start, kill and delete never pay
 // for it.
 async function createDeps() {
-  const [bundle, cgroups, hierarchy, plan, executor, rootless, v1Devices, deviceControl, lifecycle] = await Promise.all([
+  const [bundle, cgroups, hierarchy, plan, executor, rootless, v1Devices, deviceControl, lifecycle, v1, resources] = await Promise.all([
     import("../bundle/load.ts"),
     import("../cgroups/delegation.ts"),
     import("../cgroups/hierarchy.ts"),
@@ -49,13 +50,15 @@ async function createDeps() {
     import("../cgroups/v1-devices.ts"),
     import("../linux/device-control.ts"),
     import("../hooks/lifecycle.ts"),
+    import("../cgroups/v1.ts"),
+    import("../cgroups/resources.ts"),
   ]);
-  return { loadBundle: bundle.loadBundle, createCgroup: cgroups.createCgroupFor, callerIds: rootless.callerIds, resolveCgroupDir: hierarchy.resolveCgroupDir, unifiedMount: hierarchy.unifiedMount, buildPlan: plan.buildPlan, launch: executor.launch, v1Devices, containerDeviceState: deviceControl.containerDeviceState, lifecycle };
+  return { loadBundle: bundle.loadBundle, createCgroup: cgroups.createCgroupFor, callerIds: rootless.callerIds, resolveCgroupDir: hierarchy.resolveCgroupDir, unifiedMount: hierarchy.unifiedMount, buildPlan: plan.buildPlan, launch: executor.launch, v1Devices, containerDeviceState: deviceControl.containerDeviceState, lifecycle, v1, resources };
 }
 
 export async function createContainer(ctx: OperationContext, id: string, opts: CreateOptions, mode: "detach" | "wait", startImmediately = false): Promise<Created> {
   validateId(id);
-  const { loadBundle, createCgroup, callerIds, resolveCgroupDir, unifiedMount, buildPlan, launch, v1Devices, containerDeviceState, lifecycle } = await createDeps();
+  const { loadBundle, createCgroup, callerIds, resolveCgroupDir, unifiedMount, buildPlan, launch, v1Devices, containerDeviceState, lifecycle, v1, resources } = await createDeps();
   const bundle = loadBundle(opts.bundle ?? host().cwd());
   for (const w of bundle.warnings) ctx.warn?.(w);
   checkTerminal(bundle.spec.process?.terminal ?? false, opts.consoleSocket);
@@ -79,6 +82,14 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
   // record that names them.
   const cgroupPlanned = cgroupDir && mount ? missingDirs(cgroupDir, mount) : [];
   const devicesPlanned = devicesMount ? missingDirs(devicesV1Dir, devicesMount) : [];
+  // Every other mounted v1 hierarchy, at the same relative path (not rootless: the caller cannot write there).
+  const hierarchies = rootless ? [] : v1.v1Hierarchies();
+  const v1Planned: V1Cgroup[] = hierarchies.map((h) => {
+    const dir = v1.v1Dir(cgroupDir, mount, h);
+    return { hierarchy: h.name, dir, created: missingDirs(dir, h.mount) };
+  });
+  // Where each resource goes, and what this host cannot enforce (refused before anything is made).
+  const limits = resources.planResources(bundle.spec.linux?.resources, hierarchies, mount, false, rootless ? v1.v1Hierarchies() : []);
   const record: ContainerRecord = {
     ociVersion: bundle.spec.ociVersion,
     id,
@@ -91,11 +102,12 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
     cgroupDir,
     cgroupCreated: cgroupPlanned,
     ...(devicesV1Dir ? { devicesV1Dir, devicesV1Created: devicesPlanned } : {}),
+    ...(v1Planned.length ? { v1Cgroups: v1Planned } : {}),
     creating: true,
     ...(self ? { creator: { pid: host().pid(), startTime: self.startTime } } : {}),
   };
   const hooks = lifecycle.createHooks(bundle.spec, record, ctx.store.dir(id), startImmediately);
-  ctx.store.claim(record, { id, cgroupDir, cgroupCreated: cgroupPlanned, ...(devicesV1Dir ? { devicesV1Dir, devicesV1Created: devicesPlanned } : {}) });
+  ctx.store.claim(record, { id, cgroupDir, cgroupCreated: cgroupPlanned, ...(devicesV1Dir ? { devicesV1Dir, devicesV1Created: devicesPlanned } : {}), ...(v1Planned.length ? { v1Cgroups: v1Planned.map((c) => ({ ...c, created: [...c.created] })) } : {}) });
   let pid = 0;
   try {
     crashPoint("create:claimed");
@@ -120,6 +132,15 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
       crashPoint("create:v1-devices-made");
       v1Devices.applyV1DeviceRules(devicesV1Dir, containerDeviceState(bundle.spec));
     }
+    // One record write for all of them: until it lands, the record (and the
+    // anchor) name every dir planned, which includes each one made.
+    for (const [i, h] of hierarchies.entries()) record.v1Cgroups![i].created = v1.createV1Cgroup(h, v1Planned[i].dir);
+    if (hierarchies.length) {
+      ctx.store.write(record);
+      crashPoint("create:v1-made");
+    }
+    // Limits go in before the init joins: it never runs unlimited.
+    resources.applyResources(limits, { unifiedDir: record.cgroupDir, unifiedMount: mount, v1: Object.fromEntries((record.v1Cgroups ?? []).map((c) => [c.hierarchy, c.dir])) });
     const plan = buildPlan({
       spec: bundle.spec,
       id,
@@ -127,6 +148,7 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
       rootfs: bundle.rootfs,
       cgroupDir: record.cgroupDir,
       devicesV1Dir: devicesV1Dir || undefined,
+      v1Dirs: (record.v1Cgroups ?? []).map((c) => c.dir),
       cgroupIsNew: record.cgroupCreated.includes(cgroupDir),
       fifoPath: ctx.store.fifoPath(id),
       hookFifoPath: hooks.fifoPath,
@@ -194,6 +216,9 @@ function undoCreate(ctx: OperationContext, record: ContainerRecord, pid: number)
   try {
     if (record.devicesV1Dir) destroyV1DevicesCgroup(record.devicesV1Dir, record.devicesV1Created ?? []);
   } catch { /* likewise */ }
+  for (const c of record.v1Cgroups ?? []) {
+    try { destroyV1DevicesCgroup(c.dir, c.created); } catch { /* likewise */ }
+  }
   ctx.store.remove(record.id);
 }
 

@@ -11,6 +11,7 @@ import { host } from "../sys/host.ts";
 import { RtError } from "../errors.ts";
 import { destroyCgroup, isPopulated, signalCgroup } from "../cgroups/manager.ts";
 import { destroyV1DevicesCgroup } from "../cgroups/v1-devices.ts";
+import { isFrozen, setFrozen } from "../cgroups/freezer.ts";
 import { validateId } from "../state/id.ts";
 import { isSameLiveProcess } from "../state/proc.ts";
 import { anythingAlive, deriveStatus, ownsCgroup } from "../state/status.ts";
@@ -58,6 +59,7 @@ export function deleteContainer(ctx: OperationContext, id: string, force = false
 export function removeCgroups(rec: Anchor): void {
   if (rec.cgroupDir) destroyCgroup(rec.cgroupDir, rec.cgroupCreated);
   if (rec.devicesV1Dir) destroyV1DevicesCgroup(rec.devicesV1Dir, rec.devicesV1Created ?? []);
+  for (const c of rec.v1Cgroups ?? []) destroyV1DevicesCgroup(c.dir, c.created);
 }
 
 /** No record to trust: the anchor (if any) names the cgroups, whose processes are the container's. */
@@ -74,6 +76,8 @@ function killAndWait(rec: ContainerRecord): void {
   if (rec.pid && rec.pidStartTime && isSameLiveProcess(rec.pid, rec.pidStartTime)) {
     try { host().kill(rec.pid, 9); } catch { /* gone */ }
   }
+  // A v1-frozen process takes its SIGKILL only once thawed (v2 kills frozen ones).
+  if (isFrozen(rec)) { try { setFrozen(rec, false, 2000); } catch { /* the wait below reports it */ } }
   const deadline = Date.now() + 10_000;
   while (anythingAlive(rec) && Date.now() < deadline) host().sleep(2);
   if (anythingAlive(rec)) {

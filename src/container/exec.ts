@@ -66,8 +66,9 @@ async function execDeps() {
 export async function execProcess(ctx: OperationContext, id: string, opts: ExecOptions): Promise<Execd> {
   const rec = mustRead(ctx, id);
   const status = deriveStatus(ctx.store, rec);
-  if (status !== "running" && status !== "created") throw new RtError(`cannot exec in container "${id}": it is ${status}`);
-  if (!opts.ignorePaused && isPaused(rec)) throw new RtError(`cannot exec in container "${id}": it is paused (--ignore-paused to exec anyway)`);
+  const paused = status === "paused" || ((status === "running" || status === "created") && isPaused(rec));
+  if (!paused && status !== "running" && status !== "created") throw new RtError(`cannot exec in container "${id}": it is ${status}`);
+  if (!opts.ignorePaused && paused) throw new RtError(`cannot exec in container "${id}": it is paused (--ignore-paused to exec anyway)`);
   const d = await execDeps();
   const facts = d.unsupported.hostFacts();
   const lsm = (name: string, has: boolean) => (has ? `rt does not apply ${name} labels yet` : `this host has no ${name}`);
@@ -165,11 +166,12 @@ export function mergeEnv(env: string[], add: string[]): string[] {
   return out;
 }
 
-/** Each hierarchy the container is in (unified, then v1 devices), or the --cgroup sub-cgroups of them. */
+/** Each hierarchy the container is in (unified, then v1 devices, then the other v1 ones), or the --cgroup sub-cgroups of them. */
 function execCgroups(rec: ContainerRecord, subs: string[]): { dir: string; field: string }[] {
   const hierarchies: { name: string; dir: string; field: string }[] = [];
   if (rec.cgroupDir) hierarchies.push({ name: "unified", dir: rec.cgroupDir, field: "linux.cgroupsPath" });
   if (rec.devicesV1Dir) hierarchies.push({ name: "devices", dir: rec.devicesV1Dir, field: "linux.cgroupsPath (devices)" });
+  for (const c of rec.v1Cgroups ?? []) hierarchies.push({ name: c.hierarchy, dir: c.dir, field: `linux.cgroupsPath (${c.hierarchy})` });
   const chosen = new Map<string, string>();
   for (const s of subs) {
     const colon = s.indexOf(":");
@@ -187,7 +189,7 @@ function execCgroups(rec: ContainerRecord, subs: string[]): { dir: string; field
   }
   return hierarchies.map((h) => {
     const sub = chosen.get(h.name);
-    return sub ? { dir: path.join(h.dir, sub), field: `--cgroup ${h.name === "unified" ? "" : "devices:"}${sub}` } : { dir: h.dir, field: h.field };
+    return sub ? { dir: path.join(h.dir, sub), field: `--cgroup ${h.name === "unified" ? "" : `${h.name}:`}${sub}` } : { dir: h.dir, field: h.field };
   });
 }
 

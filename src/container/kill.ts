@@ -8,7 +8,7 @@ import { mustRead, type OperationContext } from "./context.ts";
 export function killContainer(ctx: OperationContext, id: string, signal: number, all = false): void {
   const rec = mustRead(ctx, id);
   const status = deriveStatus(ctx.store, rec);
-  if (status !== "created" && status !== "running") {
+  if (status !== "created" && status !== "running" && status !== "paused") {
     throw new RtError(`cannot kill container "${id}": it is ${status}`);
   }
   // Only a cgroup rt made holds nothing but the container: in one it joined

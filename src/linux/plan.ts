@@ -33,6 +33,8 @@ export interface PlanInput {
   cgroupIsNew?: boolean;
   /** The container's cgroup in the v1 devices hierarchy (hybrid hosts), its rules already written; else the v2 device filter is used. */
   devicesV1Dir?: string;
+  /** The container's cgroups in the other v1 hierarchies (cgroups/v1.ts), joined after devices. */
+  v1Dirs?: string[];
   fifoPath: string;
   /** Where the init reports its startContainer hooks to `rt start` (HOOK_FIFO); needed only with such hooks. */
   hookFifoPath?: string;
@@ -86,6 +88,8 @@ export function buildPlan(input: PlanInput): Plan {
   add(Op.MODE, "", input.mode);
   if (input.cgroupDir) add(Op.CGROUP_JOIN, "linux.cgroupsPath", input.cgroupDir, input.cgroupIsNew ? "born" : "migrate");
   plan.push(...devices.parent);
+  // The other v1 hierarchies, migrated one after another right after the clone (one burst).
+  for (const d of input.v1Dirs ?? []) add(Op.CGROUP_JOIN, "linux.cgroupsPath", d, "migrate");
   if (!input.startImmediately) add(Op.OPEN_FIFO, "", input.fifoPath);
   plan.push(...hooks.parent);
   if (input.consoleSocket) add(Op.CONSOLE, "--console-socket", input.consoleSocket);

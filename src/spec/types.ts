@@ -240,7 +240,7 @@ export interface LinuxMemoryPolicy {
 }
 
 /** state.json as `rt state` prints it (runtime.md "State"). */
-export type Status = "creating" | "created" | "running" | "stopped";
+export type Status = "creating" | "created" | "running" | "paused" | "stopped";
 
 export interface State {
   ociVersion: string;

@@ -11,6 +11,8 @@ export interface Anchor {
   cgroupCreated: string[];
   devicesV1Dir?: string;
   devicesV1Created?: string[];
+  /** The other v1 hierarchies' cgroups (hybrid and v1 hosts): cgroups/v1.ts. */
+  v1Cgroups?: { hierarchy: string; dir: string; created: string[] }[];
 }
 
 const isStrings = (v: unknown): boolean => Array.isArray(v) && v.every((s) => typeof s === "string");
@@ -26,6 +28,7 @@ export function checkRecord(value: unknown, id: string): string | null {
   if (!isStrings(r.cgroupCreated)) return "cgroupCreated is not a list of paths";
   if (r.devicesV1Dir !== undefined && typeof r.devicesV1Dir !== "string") return "devicesV1Dir is not a string";
   if (r.devicesV1Created !== undefined && !isStrings(r.devicesV1Created)) return "devicesV1Created is not a list of paths";
+  if (r.v1Cgroups !== undefined && !(Array.isArray(r.v1Cgroups) && r.v1Cgroups.every((c) => c && typeof c === "object" && typeof c.hierarchy === "string" && typeof c.dir === "string" && isStrings(c.created)))) return "v1Cgroups is not a list of cgroups";
   if (r.creating !== undefined && typeof r.creating !== "boolean") return "creating is not a boolean";
   if (r.annotations !== undefined && (r.annotations === null || typeof r.annotations !== "object")) return "annotations is not an object";
   const c = r.creator as { pid?: unknown; startTime?: unknown } | undefined;

@@ -10,6 +10,7 @@ import type { State, Status } from "../spec/types.ts";
 import { exists } from "../sys/files.ts";
 import { host } from "../sys/host.ts";
 import { isPopulated } from "../cgroups/manager.ts";
+import { isFrozen } from "../cgroups/freezer.ts";
 import { isSameLiveProcess } from "./proc.ts";
 import type { ContainerRecord, StateStore } from "./store.ts";
 
@@ -22,10 +23,12 @@ export function deriveStatus(store: StateStore, rec: ContainerRecord): Status {
     return "stopped";
   }
   if (!isSameLiveProcess(rec.pid, rec.pidStartTime)) return "stopped";
-  if (exists(store.startedPath(rec.id))) return "running";
-  const inExecutor = stillInExecutor(rec.pid);
-  if (inExecutor !== null) return inExecutor ? "created" : "running";
-  return exists(store.fifoPath(rec.id)) ? "created" : "running";
+  // start renames the fifo once it has released the init: started, even
+  // before the init's execve; else the init's exe (or the fifo) tells.
+  const inExecutor = exists(store.startedPath(rec.id)) ? false : stillInExecutor(rec.pid);
+  const started = inExecutor !== null ? !inExecutor : !exists(store.fifoPath(rec.id));
+  if (!started) return "created";
+  return isFrozen(rec) ? "paused" : "running";
 }
 
 /**

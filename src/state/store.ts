@@ -57,6 +57,10 @@ export interface ContainerRecord {
   devicesV1Dir?: string;
   /** The v1 devices directories rt created (deepest last), removed on delete. */
   devicesV1Created?: string[];
+  /** The container's cgroups in the other v1 hierarchies (cgroups/v1.ts), each with the dirs rt made. */
+  v1Cgroups?: { hierarchy: string; dir: string; created: string[] }[];
+  /** linux.resources as changed by `rt update` (the members given; the config holds the rest). */
+  resources?: Record<string, unknown>;
   /** Hooks and other config needed after create (poststart, poststop). */
   config?: unknown;
   /**

@@ -44,12 +44,13 @@ check "delete --force removes the cgroups rt created" '$RT delete --force c2 && 
 mkdir "$W/nodes" && mount -t tmpfs -o mode=755 nodes "$W/nodes"
 mkspec() {
   rm -f config.json && $RT spec -- /bin/probe "$@" &&
-  NODES="$W/nodes" RULES="$RULES" node -e '
+  NODES="$W/nodes" RULES="$RULES" RES="${RES:-}" node -e '
     const fs = require("fs"), c = JSON.parse(fs.readFileSync("config.json", "utf8"));
     c.mounts.push({ destination: "/t", type: "bind", source: process.env.NODES, options: ["rbind"] });
     const caps = ["CAP_MKNOD", "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
     c.process.capabilities = { bounding: caps, effective: caps, permitted: caps };
     if (process.env.RULES) c.linux.resources.devices = JSON.parse(process.env.RULES);
+    if (process.env.RES) Object.assign(c.linux.resources, JSON.parse(process.env.RES));
     fs.writeFileSync("config.json", JSON.stringify(c));'
 }
 # answer ID EXPECTED: rt run prints the probe's one-line answer
@@ -76,5 +77,48 @@ check "devices: the runs left no cgroup" '[ -z "$(ls -d /sys/fs/cgroup/rt-d* 2>/
 rm -f config.json && $RT spec -- /bin/no-such-program
 $RT create d8 </dev/null >/dev/null 2>"$W/err"
 check "devices: a failed create leaves no cgroup" '[ ! -e /sys/fs/cgroup/rt-d8 ] && [ ! -e "$W/state/d8" ]'
+
+# Resources (issue 11), enforced by the v2 controllers rt enables in the
+# parents' cgroup.subtree_control. RES is merged into linux.resources.
+RES='{"pids":{"limit":10}}'
+mkspec forks 40
+check "pids: a fork loop stops at pids.limit 10 (the probe is one of them)" 'answer r1 9'
+RES='{"memory":{"limit":33554432,"swap":33554432}}'
+mkspec alloc 100
+$RT run r2 </dev/null >"$W/out" 2>"$W/err"; R2=$?
+check "memory: 100 MiB over memory.max 32 MiB is OOM-killed (exit 137)" '[ $R2 -eq 137 ] && ! grep -q allocated "$W/out" || { echo "got $R2"; cat "$W/err"; false; }'
+RES='{"cpu":{"quota":10000,"period":100000,"shares":1024}}'
+mkspec spin 400
+$RT create r3 </dev/null >/dev/null 2>"$W/err"
+check "cpu: cpu.max and cpu.weight read back (shares 1024 is weight 39)" '[ "$(cat /sys/fs/cgroup/rt-r3/cpu.max)" = "10000 100000" ] && [ "$(cat /sys/fs/cgroup/rt-r3/cpu.weight)" = 39 ]'
+$RT start r3
+for i in $(seq 50); do $RT state r3 | grep -q '"stopped"' && break; sleep 0.1; done
+check "cpu: a busy loop at 10% of a CPU is throttled (cpu.stat nr_throttled > 0)" '[ "$(sed -n "s/^nr_throttled //p" /sys/fs/cgroup/rt-r3/cpu.stat)" -gt 0 ]'
+$RT delete --force r3
+RES=
+mkspec count /t/n
+$RT run -d r4 </dev/null >/dev/null 2>"$W/err"
+sleep 0.3
+$RT pause r4
+check "pause: the state is paused and cgroup.events says frozen 1" '$RT state r4 | grep -q "\"paused\"" && grep -qx "frozen 1" /sys/fs/cgroup/rt-r4/cgroup.events'
+N1=$(cat "$W/nodes/n"); sleep 0.3; N2=$(cat "$W/nodes/n")
+check "pause: the counter stops" '[ "$N1" = "$N2" ]'
+$RT resume r4; sleep 0.3; N3=$(cat "$W/nodes/n")
+check "resume: the counter goes on and the state is running" '[ "$N3" -gt "$N2" ] && $RT state r4 | grep -q "\"running\""'
+$RT delete --force r4
+mkspec sleep 60
+$RT run -d r5 </dev/null >/dev/null 2>"$W/err"
+$RT update --pids-limit 5 r5
+check "update: pids.max reads 5, and a fork loop exec'd into the container stops there" '[ "$(cat /sys/fs/cgroup/rt-r5/pids.max)" = 5 ] && [ "$($RT exec r5 /bin/probe forks 20)" = 3 ]'
+$RT events --stats r5 >"$W/stats" 2>&1
+check "events --stats: the container's own pids figures" 'grep -q "\"pids\":{\"current\":1,\"limit\":5}" "$W/stats" || { cat "$W/stats"; false; }'
+$RT delete --force r5
+RES='{"unified":{"pids.max":"7","memory.high":"50000000"}}'
+mkspec sleep 60
+$RT create r6 </dev/null >/dev/null 2>"$W/err"
+check "unified: keys written verbatim (pids.max 7, memory.high)" '[ "$(cat /sys/fs/cgroup/rt-r6/pids.max)" = 7 ] && [ "$(cat /sys/fs/cgroup/rt-r6/memory.high)" = 49999872 ] || { cat "$W/err"; false; }'
+$RT delete --force r6
+RES=
+check "resources: the runs left no cgroup" '[ -z "$(ls -d /sys/fs/cgroup/rt-r* 2>/dev/null)" ]'
 umount "$W/nodes"
 rm -rf "$W"

@@ -3,7 +3,7 @@
 // the executor killed there, or the state root's filesystem filled there so
 // that rt's next write fails with ENOSPC. After each, `rt state` must tell
 // the truth and `rt delete --force` must leave nothing: no state dir, no
-// cgroup dir (unified or v1 devices), no process. The cases run are counted.
+// cgroup dir (unified or any v1 hierarchy), no process. The cases run are counted.
 import { afterAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -198,7 +198,7 @@ describe("a full state root (ENOSPC) at every write of create", () => {
   });
 
   // Stopped at each step, the disk is filled under rt: its next write of the record fails.
-  for (const step of ["claimed", "cgroup-made", "v1-devices-made", "pid-reported", "ready"]) {
+  for (const step of ["claimed", "cgroup-made", "v1-devices-made", "v1-made", "pid-reported", "ready"]) {
     it(`the root fills at create:${step}: the next write fails with ENOSPC, create undoes everything`, async () => {
       const id = uniqueId("r1n");
       try {
@@ -216,6 +216,6 @@ it("every fault case ran", () => {
   expect(counts["kill -9 rt"]).toBe(2 * CRASH_STEPS.create.length + CRASH_STEPS.start.length + 2 * CRASH_STEPS.delete.length);
   expect(counts["kill -9 init"]).toBe(2 * 4 + CRASH_STEPS.start.length + 1 + 2);
   expect(counts["kill -9 executor"]).toBe(2 * 4);
-  expect(counts.ENOSPC).toBe(6);
+  expect(counts.ENOSPC).toBe(7);
   expect(counts["delete --force racing create"]).toBe(CRASH_STEPS.create.length - 1);
 });

@@ -63,7 +63,8 @@ describe("process.scheduler", () => {
   });
 
   it("SCHED_FIFO with a priority and SCHED_FLAG_RESET_ON_FORK", () => {
-    const r = report((s) => { s.process!.scheduler = { policy: "SCHED_FIFO", priority: 12, flags: ["SCHED_FLAG_RESET_ON_FORK"] }; });
+    // The container has its own v1 cpu cgroup here (as with runc), whose realtime budget starts at 0: it needs one to run SCHED_FIFO.
+    const r = report((s) => { s.process!.scheduler = { policy: "SCHED_FIFO", priority: 12, flags: ["SCHED_FLAG_RESET_ON_FORK"] }; s.linux!.resources = { ...s.linux!.resources, cpu: { realtimePeriod: 100000, realtimeRuntime: 10000 } }; });
     expect([r.sched.policy, r.sched.priority, r.sched.flags & 1]).toEqual([1, 12, 1]);
   });
 

@@ -36,15 +36,14 @@ const RES = `cgroup resource limits: ${TODO}`;
 describe("refused by name: not carried out by rt", () => {
   it("cgroup resource limits, each controller", () => {
     const cases: [string, unknown][] = [
-      ["memory", { limit: 1 << 26, reservation: 1 << 25, swap: 1 << 27, kernel: 1, kernelTCP: 1, swappiness: 10, disableOOMKiller: true, useHierarchy: true }],
-      ["cpu", { shares: 512, quota: 50000, burst: 1, period: 100000, realtimeRuntime: 1, realtimePeriod: 1, cpus: "0", mems: "0", idle: 1 }],
-      ["pids", { limit: 10 }],
       ["blockIO", { weight: 100, leafWeight: 100, weightDevice: [{ major: 8, minor: 0, weight: 10, leafWeight: 10 }], throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1 }], throttleWriteBpsDevice: [{ major: 8, minor: 0, rate: 1 }], throttleReadIOPSDevice: [{ major: 8, minor: 0, rate: 1 }], throttleWriteIOPSDevice: [{ major: 8, minor: 0, rate: 1 }] }],
       ["hugepageLimits", [{ pageSize: "2MB", limit: 1 << 21 }]],
       ["rdma", { mlx5_1: { hcaHandles: 3, hcaObjects: 10000 } }],
-      ["unified", { "memory.high": "max" }],
     ];
     for (const [ctrl, value] of cases) expectRefused((s) => { s.linux.resources = { [ctrl]: value }; }, `linux.resources.${ctrl}`, RES);
+    expectRefused((s) => { s.linux.resources = { memory: { limit: 1 << 26, kernel: 1 } }; }, "linux.resources.memory.kernel", /kernel memory limits are deprecated/);
+    expectRefused((s) => { s.linux.resources = { memory: { kernelTCP: 1 } }; }, "linux.resources.memory.kernelTCP", /kernel TCP memory limits: not implemented yet/);
+    expectRefused((s) => { s.linux.resources = { memory: { useHierarchy: true } }; }, "linux.resources.memory.useHierarchy", /memory.use_hierarchy: not implemented yet/);
     expectRefused((s) => { s.linux.resources = { network: { classID: 1, priorities: [{ name: "eth0", priority: 1 }] } }; }, "linux.resources.network", /net_cls and net_prio are cgroup v1 controllers/);
   });
 

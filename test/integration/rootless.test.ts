@@ -212,6 +212,9 @@ describe("rootless", () => {
     it("host ids that are neither its own nor in its ranges", () => refused((s) => {
       s.linux!.uidMappings = [{ containerID: 0, hostID: uid, size: 1 }, { containerID: 1, hostID: 1, size: 10 }];
     }, /linux\.uidMappings\[1\]: host ids 1…10 are neither uid \d+ nor in its ranges in \/etc\/subuid/));
+    it("a resource limit whose controller is in a v1 hierarchy (hybrid hosts), which a rootless container does not join", () => refused((s) => {
+      s.linux!.resources = { ...s.linux!.resources, pids: { limit: 10 } };
+    }, /linux\.resources\.pids\.limit: the pids controller is in a v1 hierarchy here, which a rootless container does not join/));
     it("an idmapped mount", () => refused((s) => {
       s.mounts!.push({ destination: "/data", type: "bind", source: home, options: ["bind", "idmap"] });
     }, /mounts\[\d+\]\.options: idmapped mounts need root/));

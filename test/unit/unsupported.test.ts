@@ -50,25 +50,24 @@ describe("refusals", () => {
 
   it("a value that asks for something is refused at its own path", () => {
     const got = issues((s) => {
-      s.linux.resources = { cpu: { shares: 1024, quota: 0 }, pids: { limit: 10 }, blockIO: { weight: 0, weightDevice: [{ major: 8, minor: 0, weight: 10 }] } };
+      s.linux.resources = { memory: { limit: 1 << 26, kernel: 1 }, cpu: { shares: 1024, quota: 0 }, pids: { limit: 0 }, blockIO: { weight: 0, weightDevice: [{ major: 8, minor: 0, weight: 10 }] } };
     });
-    expect(got.map((i) => i.path)).toEqual(["linux.resources.cpu", "linux.resources.pids", "linux.resources.blockIO"]);
-    expect(got[0].message).toBe("cgroup resource limits: not implemented yet");
+    expect(got.map((i) => i.path)).toEqual(["linux.resources.memory.kernel", "linux.resources.blockIO"]);
+    expect(got[1].message).toBe("cgroup resource limits: not implemented yet");
   });
 
   it("every resource, and the other platforms are refused by name; hooks are not", () => {
     const got = issues((s) => {
       s.hooks = { prestart: [{ path: "/bin/true" }], poststop: [{ path: "/bin/true" }] };
-      s.linux.resources = { memory: { swappiness: 0 }, hugepageLimits: [{ pageSize: "2MB", limit: 0 }], network: { classID: 1 }, rdma: { mlx: { hcaHandles: 1 } }, unified: { "memory.max": "1" } };
+      s.linux.resources = { memory: { swappiness: 0, kernelTCP: 1 }, hugepageLimits: [{ pageSize: "2MB", limit: 0 }], network: { classID: 1 }, rdma: { mlx: { hcaHandles: 1 } } };
       s.linux.intelRdt = { closID: "x" };
       s.vm = { hypervisor: { path: "/q" }, kernel: { path: "/k" } };
     });
     expect(got.map((i) => `${i.path}: ${i.message}`)).toEqual([
-      "linux.resources.memory: cgroup resource limits: not implemented yet",
+      "linux.resources.memory.kernelTCP: kernel TCP memory limits: not implemented yet",
       "linux.resources.hugepageLimits: cgroup resource limits: not implemented yet",
       "linux.resources.network: net_cls and net_prio are cgroup v1 controllers; rt manages cgroup v2 only",
       "linux.resources.rdma: cgroup resource limits: not implemented yet",
-      "linux.resources.unified: cgroup resource limits: not implemented yet",
       "linux.intelRdt: this host has no resctrl filesystem (/sys/fs/resctrl)",
       "vm: rt runs containers, not virtual machines",
     ]);
@@ -115,9 +114,9 @@ describe("refusals", () => {
   it("checkConfig reports schema and semantic errors first, refusals only for a valid config", () => {
     const s: any = defaultSpec();
     s.hooks = { prestart: [{ path: "relative" }] };
-    s.linux.resources = { pids: { limit: 10 } };
+    s.linux.resources = { hugepageLimits: [{ pageSize: "2MB", limit: 1 }] };
     expect(checkConfig(s).map((i) => i.path)).toEqual(["hooks.prestart[0].path"]);
     s.hooks.prestart[0].path = "/bin/true";
-    expect(checkConfig(s)).toEqual([{ path: "linux.resources.pids", message: "cgroup resource limits: not implemented yet" }]);
+    expect(checkConfig(s)).toEqual([{ path: "linux.resources.hugepageLimits", message: "cgroup resource limits: not implemented yet" }]);
   });
 });
