@@ -26,6 +26,7 @@ export function checkRecord(value: unknown, id: string): string | null {
   if (!isStrings(r.cgroupCreated)) return "cgroupCreated is not a list of paths";
   if (r.devicesV1Dir !== undefined && typeof r.devicesV1Dir !== "string") return "devicesV1Dir is not a string";
   if (r.devicesV1Created !== undefined && !isStrings(r.devicesV1Created)) return "devicesV1Created is not a list of paths";
+  if (r.noNewKeyring !== undefined && typeof r.noNewKeyring !== "boolean") return "noNewKeyring is not a boolean";
   if (r.creating !== undefined && typeof r.creating !== "boolean") return "creating is not a boolean";
   if (r.annotations !== undefined && (r.annotations === null || typeof r.annotations !== "object")) return "annotations is not an object";
   const c = r.creator as { pid?: unknown; startTime?: unknown } | undefined;

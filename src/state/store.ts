@@ -53,6 +53,8 @@ export interface ContainerRecord {
   devicesV1Dir?: string;
   /** The v1 devices directories rt created (deepest last), removed on delete. */
   devicesV1Created?: string[];
+  /** create --no-new-keyring: the init kept the caller's session keyring, so exec does not join the container's. */
+  noNewKeyring?: boolean;
   /** Hooks and other config needed after create (poststart, poststop). */
   config?: unknown;
   /**
