@@ -89,10 +89,10 @@ export function criuErrors(logFile: string, output: string): string {
   return last || "CRIU reported nothing";
 }
 
-function findCriu(): string {
+export function findCriu(): string {
   for (const dir of (host().env("PATH") || "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
     const p = path.join(dir || ".", "criu");
     try { if (!host().stat(p).isDirectory) return p; } catch { /* not here */ }
   }
-  throw new RtError('checkpoint: no "criu" in PATH: checkpoints are made by CRIU (Debian package criu)');
+  throw new RtError('no "criu" in PATH: checkpoints are made by CRIU (Debian package criu)');
 }
