@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "probe_flags.h"
 #include "ops.h"
 #include "plan.h"
 #include "report.h"
@@ -299,6 +300,8 @@ fail:
 
 int main(int argc, char **argv) {
   int64_t fd;
+  /* rt features: a probe of the kernel, no plan (probe_flags.c). */
+  if (argc >= 2 && strcmp(argv[1], "--seccomp-flags") == 0) return probe_seccomp_flags(argc - 2, argv + 2);
   if (argc != 2 || parse_i64(argv[1], 3, INT_MAX, &fd) || fcntl((int)fd, F_GETFD) < 0) {
     dprintf(2, "usage: rt-exec <sync-fd>  (started by rt, which sends the plan on sync-fd)\n");
     return 2;
