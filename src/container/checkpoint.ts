@@ -28,6 +28,8 @@ export interface CheckpointOptions {
   fileLocks?: boolean;
   extUnixSk?: boolean;
   shellJob?: boolean;
+  /** --manage-cgroups-mode: CRIU's soft (its default), full, strict or ignore. */
+  manageCgroupsMode?: string;
 }
 
 export function checkpointContainer(ctx: OperationContext, id: string, o: CheckpointOptions): void {
@@ -63,7 +65,7 @@ export function criuDumpArgs(spec: Spec, pid: number, rootfs: string, images: st
   (spec.linux?.namespaces ?? []).forEach((n, i) => {
     if (n.path) throw new RtError(`linux.namespaces[${i}].path: checkpoint of a container that joined a namespace is not implemented yet`);
   });
-  const args = ["dump", "--tree", String(pid), "--images-dir", images, "--work-dir", work, "--log-file", "dump.log", "-v4", "--root", rootfs, "--manage-cgroups"];
+  const args = ["dump", "--tree", String(pid), "--images-dir", images, "--work-dir", work, "--log-file", "dump.log", "-v4", "--root", rootfs, manageCgroups(o.manageCgroupsMode)];
   if (o.leaveRunning) args.push("--leave-running");
   if (o.tcpEstablished) args.push("--tcp-established");
   if (o.fileLocks) args.push("--file-locks");
@@ -95,4 +97,13 @@ export function findCriu(): string {
     try { if (!host().stat(p).isDirectory) return p; } catch { /* not here */ }
   }
   throw new RtError('no "criu" in PATH: checkpoints are made by CRIU (Debian package criu)');
+}
+
+const CGROUP_MODES = ["soft", "full", "strict", "ignore"];
+
+/** CRIU's --manage-cgroups, with runc's --manage-cgroups-mode if given. */
+export function manageCgroups(mode: string | undefined): string {
+  if (mode === undefined) return "--manage-cgroups";
+  if (!CGROUP_MODES.includes(mode)) throw new RtError(`--manage-cgroups-mode: ${JSON.stringify(mode)} is not one of ${CGROUP_MODES.join(", ")}`);
+  return `--manage-cgroups=${mode}`;
 }

@@ -20,7 +20,7 @@ import { validateId } from "../state/id.ts";
 import { readProcStat } from "../state/proc.ts";
 import { writeFileAtomic, type ContainerRecord } from "../state/store.ts";
 import type { OperationContext } from "./context.ts";
-import { criuErrors, findCriu } from "./checkpoint.ts";
+import { criuErrors, findCriu, manageCgroups } from "./checkpoint.ts";
 import { missingDirs, undoCreate } from "./create.ts";
 
 export interface RestoreOptions {
@@ -40,6 +40,8 @@ export interface RestoreOptions {
   fileLocks?: boolean;
   extUnixSk?: boolean;
   shellJob?: boolean;
+  /** --manage-cgroups-mode: CRIU's soft (its default), full, strict or ignore. */
+  manageCgroupsMode?: string;
 }
 
 const PIDFILE = "restore.pid";
@@ -58,6 +60,7 @@ export async function restoreContainer(ctx: OperationContext, id: string, o: Res
   const bundle = loadBundle(o.bundle ?? host().cwd());
   for (const w of bundle.warnings) ctx.warn?.(w);
   refuseUndescribable(bundle.spec, o);
+  manageCgroups(o.manageCgroupsMode); // a bad mode is refused before anything is made
   const images = path.resolve(o.imagePath ?? "checkpoint");
   const work = path.resolve(o.workPath ?? images);
   try { mkdirAll(work, 0o700); } catch (e) { throw new RtError(`restore: ${work}: ${describeSysError(e)}`); }
@@ -148,7 +151,7 @@ function refuseUndescribable(spec: Spec, o: RestoreOptions): void {
  */
 export function criuRestoreArgs(spec: Spec, bundleDir: string, rootfs: string, images: string, work: string, cgroupRel: string, pidFile: string, o: RestoreOptions): string[] {
   const args = ["restore", "--images-dir", images, "--work-dir", work, "--log-file", "restore.log", "-v4", "--root", rootfs,
-    "--restore-detached", "--pidfile", pidFile, "--manage-cgroups", "--cgroup-root", `/${cgroupRel}`];
+    "--restore-detached", "--pidfile", pidFile, manageCgroups(o.manageCgroupsMode), "--cgroup-root", `/${cgroupRel}`];
   if (o.tcpEstablished) args.push("--tcp-established");
   if (o.fileLocks) args.push("--file-locks");
   if (o.extUnixSk) args.push("--ext-unix-sk");

@@ -175,6 +175,18 @@ describe("criuRestoreArgs", () => {
   });
 });
 
+describe("--manage-cgroups-mode", () => {
+  it("becomes CRIU's --manage-cgroups=<mode>; another mode is refused naming the option, before restore makes anything", () => {
+    const spec = testSpec(["/bin/true"]);
+    expect(criuRestoreArgs(spec, "/b", "/r", "/i", "/w", "c", "/p", { manageCgroupsMode: "ignore" })).toContain("--manage-cgroups=ignore");
+    expect(criuDumpArgs(spec, 1, "/r", "/i", "/w", { manageCgroupsMode: "full" })).toContain("--manage-cgroups=full");
+    const id = uniqueId("x3-rs");
+    const r = rt(root, ["restore", "--detach", "--manage-cgroups-mode", "bogus", "--image-path", tmpDir("x3-img-"), "--bundle", restoreBundle(id), id]);
+    expect(r.stderr).toBe('rt: --manage-cgroups-mode: "bogus" is not one of soft, full, strict, ignore\n');
+    leftNothing(id);
+  });
+});
+
 describe("criuDumpArgs", () => {
   const spec = testSpec(["/bin/probe", "sleep", "1"], (s) => { s.mounts!.push({ destination: "/data", source: "/srv", options: ["rbind"] }); });
   it("dumps the init's tree with the rootfs as root, bind mounts external by destination, and the flags asked for", () => {
