@@ -98,6 +98,8 @@ export function buildPlan(input: PlanInput): Plan {
   plan.push(...hooks.atStart);
   plan.push(...userns.atStart);
   plan.push(...keyringOps(ctx)); // as early as runc does: once the init has its user namespace's ids
+  // A session of its own, as runc's init has (CONSOLE_SETUP makes one with a terminal).
+  if (!proc.terminal) add(Op.SETSID, "process (a session of its own)");
   plan.push(...attrs.atStart);
   if (spec.hostname !== undefined) add(Op.SETHOSTNAME, "hostname", spec.hostname);
   if (spec.domainname !== undefined) add(Op.SETDOMAINNAME, "domainname", spec.domainname);

@@ -12,10 +12,11 @@ check() { if eval "$2"; then echo "ok - $1"; else echo "not ok - $1"; fi; }
 pidof_c() { $RT state "$1" | sed -n 's/.*"pid": \([0-9]*\).*/\1/p'; }
 
 cd "$W"
-# The init makes itself a session leader (CRIU dumps no session whose leader
-# is outside the container's pid namespace) and counts into /dev/shm/n, a
-# tmpfs of the container: its count lives in the shell's memory.
-$RT spec -- /bin/setsid /bin/sh -c 'i=0; while :; do i=$((i+1)); echo $i > /dev/shm/n; sleep 0.1; done'
+# The init counts into /dev/shm/n (by rename: never read half-written), a
+# tmpfs of the container: its count lives
+# in the shell's memory. rt makes it a session leader (SETSID), without which
+# CRIU dumps nothing (its session's leader would be outside the pid namespace).
+$RT spec -- /bin/sh -c 'i=0; while :; do i=$((i+1)); echo $i > /dev/shm/t; mv /dev/shm/t /dev/shm/n; sleep 0.1; done'
 check "criu check passes on this kernel" 'criu check >/dev/null 2>&1'
 # Its stdio are pipes, as an engine gives them (a host file such as /dev/null is outside its mounts).
 (sleep 1000 | $RT run --detach c1 2>&1 | cat >/dev/null) &

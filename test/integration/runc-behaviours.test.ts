@@ -113,6 +113,17 @@ describe("exec and the session keyring", () => {
   });
 });
 
+describe("the init's session", () => {
+  it("the init leads a session of its own, as runc's does (CRIU dumps no session led from outside the container)", () => {
+    const r = rt(root, ["run", "--bundle", makeBundle(testSpec(["/bin/cat", "/proc/self/stat"])), uniqueId("x3-sid")]);
+    expect(r.code, r.stderr).toBe(0);
+    const f = r.stdout.slice(r.stdout.lastIndexOf(")") + 2).split(" ");
+    // pid 1 of its pid namespace; process group (field 5) and session (field 6) are its own
+    expect(r.stdout.split(" ")[0]).toBe("1");
+    expect([f[2], f[3]]).toEqual(["1", "1"]);
+  });
+});
+
 describe("--no-subreaper", () => {
   it("is accepted by run and create, as runc accepts it", () => {
     const run = rt(root, ["run", "--no-subreaper", "--bundle", makeBundle(testSpec(["/bin/probe", "exit", "3"])), uniqueId("x3-sr")]);
