@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Spec } from "../src/spec/types.ts";
-import { REPO, RT, cleanupRoot, makeBundle, pidAlive, rt, rtDetached, stateOf, stateRoot, testSpec, tmpDir, uniqueId } from "../test/helpers.ts";
+import { REPO, RT, cleanupRoot, makeBundle, pidAlive, rt, rtDetached, stateOf, stateRoot, testSpec, tmpDir, uniqueId, waitFor } from "../test/helpers.ts";
 
 const root = stateRoot();
 afterAll(() => cleanupRoot(root));
@@ -110,13 +110,16 @@ describe("rt exec flags", () => {
     }
   });
 
-  it("--detach/-d returns while the process runs; --pid-file holds its host pid", () => {
+  it("--detach/-d returns while the process runs; --pid-file holds its host pid", async () => {
     const pidFile = path.join(tmpDir(), "pid");
     const r = rtDetached(root, ["exec", "-d", "--pid-file", pidFile, c.id, "/bin/probe", "sleep", "1000"]);
     expect(r.code, r.stderr).toBe(0);
     const pid = Number(fs.readFileSync(pidFile, "utf8"));
     expect(pidAlive(pid)).toBe(true);
-    expect(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8")).toBe("/bin/probe\0sleep\x001000\0");
+    // rt returns once the process is ready, which may be just before its execve
+    const cmdline = () => fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    await waitFor(() => cmdline() !== "", 5_000, "the exec'd program");
+    expect(cmdline()).toBe("/bin/probe\0sleep\x001000\0");
     expect(fs.readlinkSync(`/proc/${pid}/ns/pid`)).toBe(fs.readlinkSync(`/proc/${c.pid}/ns/pid`));
     process.kill(pid, "SIGKILL");
   });
