@@ -47,6 +47,7 @@ export function checkpointContainer(ctx: OperationContext, id: string, o: Checkp
   for (const dir of [images, work]) {
     try { mkdirAll(dir, 0o700); } catch (e) { throw new RtError(`checkpoint: ${dir}: ${describeSysError(e)}`); }
   }
+  writeDescriptors(images, rec.pid);
   const args = ["criu", ...criuDumpArgs(spec, rec.pid, rec.rootfs, images, work, o)];
   const criu = findCriu();
   let r: { status: number; output: string };
@@ -106,4 +107,16 @@ export function manageCgroups(mode: string | undefined): string {
   if (mode === undefined) return "--manage-cgroups";
   if (!CGROUP_MODES.includes(mode)) throw new RtError(`--manage-cgroups-mode: ${JSON.stringify(mode)} is not one of ${CGROUP_MODES.join(", ")}`);
   return `--manage-cgroups=${mode}`;
+}
+
+/** Beside the images, as runc names it: what the init's fds 0, 1, 2 were (restore hands its own stdio in for the pipes among them). */
+export const DESCRIPTORS_FILE = "descriptors.json";
+
+function writeDescriptors(images: string, pid: number): void {
+  const fds = [0, 1, 2].map((i) => { try { return host().readlink(`/proc/${pid}/fd/${i}`); } catch { return ""; } });
+  try {
+    host().writeFile(path.join(images, DESCRIPTORS_FILE), JSON.stringify(fds), 0o600, "w");
+  } catch (e) {
+    throw new RtError(`checkpoint: ${path.join(images, DESCRIPTORS_FILE)}: ${describeSysError(e)}`);
+  }
 }

@@ -20,7 +20,7 @@ import { validateId } from "../state/id.ts";
 import { readProcStat } from "../state/proc.ts";
 import { writeFileAtomic, type ContainerRecord } from "../state/store.ts";
 import type { OperationContext } from "./context.ts";
-import { criuErrors, findCriu, manageCgroups } from "./checkpoint.ts";
+import { DESCRIPTORS_FILE, criuErrors, findCriu, manageCgroups } from "./checkpoint.ts";
 import { missingDirs, undoCreate } from "./create.ts";
 
 export interface RestoreOptions {
@@ -104,9 +104,12 @@ export async function restoreContainer(ctx: OperationContext, id: string, o: Res
     }
     const pidFile = path.join(stateDir, PIDFILE);
     const args = ["criu", ...criuRestoreArgs(bundle.spec, bundle.dir, bundle.rootfs, images, work, path.relative(mount, record.cgroupDir), pidFile, o)];
+    const inherit = inheritedStdio(readDescriptors(images));
+    args.push(...inherit);
     let r: { status: number; output: string };
     try {
-      r = host().captureOutput(criu, args);
+      // rt's stdio at CRIU's fds 3, 4, 5, for --inherit-fd
+      r = host().captureOutput(criu, args, inherit.length ? [0, 1, 2] : []);
     } catch (e) {
       throw new RtError(`restore: running ${criu}: ${describeSysError(e)}`);
     }
@@ -161,4 +164,33 @@ export function criuRestoreArgs(spec: Spec, bundleDir: string, rootfs: string, i
     if (bind && m.source) args.push("--external", `mnt[${m.destination}]:${path.resolve(bundleDir, m.source)}`);
   }
   return args;
+}
+
+/** What checkpoint recorded of the init's fds 0, 1, 2, or none (images of another tool). */
+function readDescriptors(images: string): string[] {
+  const text = readTextOrNull(path.join(images, DESCRIPTORS_FILE));
+  if (text === null) return [];
+  try {
+    const v = JSON.parse(text);
+    return Array.isArray(v) ? v.map((x) => (typeof x === "string" ? x : "")) : [];
+  } catch {
+    throw new RtError(`restore: ${path.join(images, DESCRIPTORS_FILE)} is not valid JSON`);
+  }
+}
+
+/**
+ * `--inherit-fd` for each pipe among the init's stdio (exported for the unit
+ * test): the restored process gets rt's own fd there (CRIU's fd 3+i), as
+ * an engine gives a restored container new pipes, as runc does. Each pipe
+ * once: fds 1 and 2 on one pipe are both restored from its key.
+ */
+export function inheritedStdio(descriptors: string[]): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  descriptors.slice(0, 3).forEach((d, i) => {
+    if (!/^pipe:\[\d+\]$/.test(d) || seen.has(d)) return;
+    seen.add(d);
+    out.push("--inherit-fd", `fd[${3 + i}]:${d}`);
+  });
+  return out;
 }

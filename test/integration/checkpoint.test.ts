@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { cleanupRoot, makeBundle, pidAlive, rt, stateOf, stateRoot, testSpec, tmpDir, unifiedMount, uniqueId } from "../helpers.ts";
 import { criuDumpArgs } from "../../src/container/checkpoint.ts";
-import { criuRestoreArgs } from "../../src/container/restore.ts";
+import { criuRestoreArgs, inheritedStdio } from "../../src/container/restore.ts";
 
 const root = stateRoot();
 afterAll(() => cleanupRoot(root));
@@ -116,9 +116,10 @@ const FAKE_CRIU = `#!/bin/sh
 args="$*"; pidfile=; cgroot=; work=
 while [ $# -gt 0 ]; do case "$1" in --pidfile) pidfile=$2; shift;; --cgroup-root) cgroot=$2; shift;; --work-dir) work=$2; shift;; esac; shift; done
 echo "$args" > "$work/criu-args"
+ls /proc/$$/fd > "$work/criu-fds"
 dir="${unifiedMount()}$cgroot"
 [ -d "$dir" ] || { echo "Error (fake): no cgroup $dir"; exit 1; }
-sleep 300 </dev/null >/dev/null 2>&1 &
+sleep 300 </dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- &
 echo $! > "$dir/cgroup.procs"
 echo $! > "$pidfile"
 `;
@@ -133,6 +134,8 @@ describe("rt restore: rt's part, with a stand-in criu", () => {
     const images = tmpDir("x3-img-");
     const work = tmpDir("x3-work-");
     const pidFile = path.join(work, "pid");
+    // as checkpoint records the init's stdio: two pipes (stdout and stderr on one)
+    fs.writeFileSync(path.join(images, "descriptors.json"), JSON.stringify(["pipe:[11]", "pipe:[12]", "pipe:[12]"]));
     const r = rt(root, ["restore", "-d", "--image-path", images, "--work-path", work, "--bundle", bundle, "--pid-file", pidFile, "--tcp-established", "--file-locks", "--no-pivot", id], { env });
     expect(r.code, r.stderr).toBe(0);
     const args = fs.readFileSync(path.join(work, "criu-args"), "utf8").trim().split(" ");
@@ -145,6 +148,9 @@ describe("rt restore: rt's part, with a stand-in criu", () => {
     expect(after("--external")).toBe("mnt[/data]:/srv");
     expect(args).toEqual(expect.arrayContaining(["--restore-detached", "--manage-cgroups", "--tcp-established", "--file-locks"]));
     expect(args).not.toContain("--shell-job");
+    // rt's stdio at CRIU's fds 3, 4, 5, the pipes of the checkpoint inherited from them
+    expect(args.join(" ")).toContain("--inherit-fd fd[3]:pipe:[11] --inherit-fd fd[4]:pipe:[12]");
+    expect(fs.readFileSync(path.join(work, "criu-fds"), "utf8").split("\n")).toEqual(expect.arrayContaining(["3", "4", "5"]));
     const st = stateOf(root, id);
     expect(st.status).toBe("running");
     expect(String(st.pid)).toBe(fs.readFileSync(pidFile, "utf8"));
@@ -184,6 +190,14 @@ describe("--manage-cgroups-mode", () => {
     const r = rt(root, ["restore", "--detach", "--manage-cgroups-mode", "bogus", "--image-path", tmpDir("x3-img-"), "--bundle", restoreBundle(id), id]);
     expect(r.stderr).toBe('rt: --manage-cgroups-mode: "bogus" is not one of soft, full, strict, ignore\n');
     leftNothing(id);
+  });
+});
+
+describe("inheritedStdio", () => {
+  it("inherits each pipe among the init's stdio once, from rt's fd at 3+i; files and sockets are CRIU's to restore", () => {
+    expect(inheritedStdio(["pipe:[1]", "pipe:[2]", "pipe:[2]"])).toEqual(["--inherit-fd", "fd[3]:pipe:[1]", "--inherit-fd", "fd[4]:pipe:[2]"]);
+    expect(inheritedStdio(["/dev/null", "socket:[5]", "pipe:[7]"])).toEqual(["--inherit-fd", "fd[5]:pipe:[7]"]);
+    expect(inheritedStdio([])).toEqual([]);
   });
 });
 
