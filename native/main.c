@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "probe_flags.h"
 #include "ops.h"
 #include "plan.h"
 #include "report.h"
@@ -105,6 +106,7 @@ static int run_child_op(const struct op *o, long i) {
   case OP_HOOK_RUN: return op_hook_run(o, i);
   case OP_KEYRING: return op_keyring(o);
   case OP_DUMPABLE: return op_dumpable(o);
+  case OP_SETSID: return op_setsid();
   /* Never skip an op silently: an unknown one fails the create. */
   default: return fail(ENOSYS, "%s: this rt-exec does not carry it out", op_name(o->code));
   }
@@ -337,6 +339,8 @@ fail:
 
 int main(int argc, char **argv) {
   int64_t fd;
+  /* rt features: a probe of the kernel, no plan (probe_flags.c). */
+  if (argc >= 2 && strcmp(argv[1], "--seccomp-flags") == 0) return probe_seccomp_flags(argc - 2, argv + 2);
   if (argc != 2 || parse_i64(argv[1], 3, INT_MAX, &fd) || fcntl((int)fd, F_GETFD) < 0) {
     dprintf(2, "usage: rt-exec <sync-fd>  (started by rt, which sends the plan on sync-fd)\n");
     return 2;

@@ -84,6 +84,7 @@ int op_setgid(const struct op *o);
 int op_setuid(const struct op *o);
 int op_no_new_privs(const struct op *o);
 int op_dumpable(const struct op *o);
+int op_setsid(void);
 
 /* ops_exec.c */
 int op_open_fifo(const struct op *o);

@@ -128,3 +128,12 @@ int op_dumpable(const struct op *o) {
   if (prctl(PR_SET_DUMPABLE, v, 0, 0, 0) < 0) return fail(errno, "prctl PR_SET_DUMPABLE %d", v);
   return 0;
 }
+
+/* SETSID: the init leads a session of its own, as runc's init does (a
+ * terminal's CONSOLE_SETUP makes one instead). Otherwise its session is its
+ * caller's, whose leader is outside the container's pid namespace: CRIU then
+ * refuses to checkpoint it, and the container shares a session with rt. */
+int op_setsid(void) {
+  if (setsid() < 0) return fail(errno, "setsid");
+  return 0;
+}

@@ -83,6 +83,7 @@ static const struct {
     [OP_HOOK_RUN] = {"HOOK_RUN", 6, PLAN_MAX_ARGC, CHILD},
     [OP_KEYRING] = {"KEYRING", 2, 2, CHILD},
     [OP_DUMPABLE] = {"DUMPABLE", 1, 1, ANY},
+    [OP_SETSID] = {"SETSID", 0, 0, CHILD},
 };
 
 const char *op_name(uint32_t code) { return code < OP_COUNT ? ops[code].name : "unknown op"; }

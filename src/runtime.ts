@@ -1,6 +1,6 @@
 // The library API: every rt command is a method here, a thin facade over one
 // module per operation in src/container/ (create, start, state, kill, delete,
-// run, exec, ps, checkpoint); src/cli only parses arguments and calls these. Errors are RtError
+// run, exec, ps, checkpoint, restore); src/cli only parses arguments and calls these. Errors are RtError
 // with a message naming the field.
 import { RtError } from "./errors.ts";
 import type { State } from "./spec/types.ts";
@@ -19,6 +19,7 @@ export type { CreateOptions, Created } from "./container/create.ts";
 export type { DamagedEntry } from "./container/state.ts";
 export type { ExecOptions, Execd } from "./container/exec.ts";
 export type { CheckpointOptions } from "./container/checkpoint.ts";
+export type { RestoreOptions } from "./container/restore.ts";
 
 export interface RuntimeOptions {
   /** State root (default /run/rt). */
@@ -106,6 +107,12 @@ export class Runtime {
   async checkpoint(id: string, opts: import("./container/checkpoint.ts").CheckpointOptions = {}): Promise<void> {
     const { checkpointContainer } = await import("./container/checkpoint.ts");
     checkpointContainer(this.ctx, id, opts);
+  }
+
+  /** Makes a container again from checkpoint images with CRIU; resolves with the restored init's pid. */
+  async restore(id: string, opts: import("./container/restore.ts").RestoreOptions = {}): Promise<number> {
+    const { restoreContainer } = await import("./container/restore.ts");
+    return restoreContainer(this.ctx, id, opts);
   }
 
   /** A promise only for a container with poststop hooks. */

@@ -12,12 +12,13 @@ const options = {
   "file-locks": { type: "boolean" },
   "ext-unix-sk": { type: "boolean" },
   "shell-job": { type: "boolean" },
+  "manage-cgroups-mode": { type: "string" },
 } as const;
 
 export async function run(argv: string[], g: Globals): Promise<number> {
   const { values, positionals } = parseCommand("checkpoint", argv, options, { min: 1, max: 1, names: "<container-id>" });
   if (values.help) {
-    print("usage: rt checkpoint [--image-path <dir>] [--work-path <dir>] [--leave-running] [--tcp-established] [--file-locks] [--ext-unix-sk] [--shell-job] <container-id>\n");
+    print("usage: rt checkpoint [--image-path <dir>] [--work-path <dir>] [--leave-running] [--tcp-established] [--file-locks] [--ext-unix-sk] [--shell-job] [--manage-cgroups-mode soft|full|strict|ignore] <container-id>\n");
     return 0;
   }
   await runtimeFor(g).checkpoint(positionals[0], {
@@ -28,6 +29,7 @@ export async function run(argv: string[], g: Globals): Promise<number> {
     fileLocks: values["file-locks"],
     extUnixSk: values["ext-unix-sk"],
     shellJob: values["shell-job"],
+    manageCgroupsMode: values["manage-cgroups-mode"],
   });
   return 0;
 }

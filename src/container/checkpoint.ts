@@ -28,6 +28,8 @@ export interface CheckpointOptions {
   fileLocks?: boolean;
   extUnixSk?: boolean;
   shellJob?: boolean;
+  /** --manage-cgroups-mode: CRIU's soft (its default), full, strict or ignore. */
+  manageCgroupsMode?: string;
 }
 
 export function checkpointContainer(ctx: OperationContext, id: string, o: CheckpointOptions): void {
@@ -45,6 +47,7 @@ export function checkpointContainer(ctx: OperationContext, id: string, o: Checkp
   for (const dir of [images, work]) {
     try { mkdirAll(dir, 0o700); } catch (e) { throw new RtError(`checkpoint: ${dir}: ${describeSysError(e)}`); }
   }
+  writeDescriptors(images, rec.pid);
   const args = ["criu", ...criuDumpArgs(spec, rec.pid, rec.rootfs, images, work, o)];
   const criu = findCriu();
   let r: { status: number; output: string };
@@ -63,7 +66,7 @@ export function criuDumpArgs(spec: Spec, pid: number, rootfs: string, images: st
   (spec.linux?.namespaces ?? []).forEach((n, i) => {
     if (n.path) throw new RtError(`linux.namespaces[${i}].path: checkpoint of a container that joined a namespace is not implemented yet`);
   });
-  const args = ["dump", "--tree", String(pid), "--images-dir", images, "--work-dir", work, "--log-file", "dump.log", "-v4", "--root", rootfs, "--manage-cgroups"];
+  const args = ["dump", "--tree", String(pid), "--images-dir", images, "--work-dir", work, "--log-file", "dump.log", "-v4", "--root", rootfs, manageCgroups(o.manageCgroupsMode)];
   if (o.leaveRunning) args.push("--leave-running");
   if (o.tcpEstablished) args.push("--tcp-established");
   if (o.fileLocks) args.push("--file-locks");
@@ -89,10 +92,31 @@ export function criuErrors(logFile: string, output: string): string {
   return last || "CRIU reported nothing";
 }
 
-function findCriu(): string {
+export function findCriu(): string {
   for (const dir of (host().env("PATH") || "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
     const p = path.join(dir || ".", "criu");
     try { if (!host().stat(p).isDirectory) return p; } catch { /* not here */ }
   }
-  throw new RtError('checkpoint: no "criu" in PATH: checkpoints are made by CRIU (Debian package criu)');
+  throw new RtError('no "criu" in PATH: checkpoints are made by CRIU (Debian package criu)');
+}
+
+const CGROUP_MODES = ["soft", "full", "strict", "ignore"];
+
+/** CRIU's --manage-cgroups, with runc's --manage-cgroups-mode if given. */
+export function manageCgroups(mode: string | undefined): string {
+  if (mode === undefined) return "--manage-cgroups";
+  if (!CGROUP_MODES.includes(mode)) throw new RtError(`--manage-cgroups-mode: ${JSON.stringify(mode)} is not one of ${CGROUP_MODES.join(", ")}`);
+  return `--manage-cgroups=${mode}`;
+}
+
+/** Beside the images, as runc names it: what the init's fds 0, 1, 2 were (restore hands its own stdio in for the pipes among them). */
+export const DESCRIPTORS_FILE = "descriptors.json";
+
+function writeDescriptors(images: string, pid: number): void {
+  const fds = [0, 1, 2].map((i) => { try { return host().readlink(`/proc/${pid}/fd/${i}`); } catch { return ""; } });
+  try {
+    host().writeFile(path.join(images, DESCRIPTORS_FILE), JSON.stringify(fds), 0o600, "w");
+  } catch (e) {
+    throw new RtError(`checkpoint: ${path.join(images, DESCRIPTORS_FILE)}: ${describeSysError(e)}`);
+  }
 }

@@ -103,6 +103,7 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
     cgroupCreated: cgroupPlanned,
     ...(devicesV1Dir ? { devicesV1Dir, devicesV1Created: devicesPlanned } : {}),
     ...(v1Planned.length ? { v1Cgroups: v1Planned } : {}),
+    ...(opts.noNewKeyring ? { noNewKeyring: true } : {}),
     creating: true,
     ...(self ? { creator: { pid: host().pid(), startTime: self.startTime } } : {}),
   };
@@ -195,7 +196,7 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
 }
 
 /** The dirs from mount down to dir that do not exist yet (outermost first). */
-function missingDirs(dir: string, mount: string): string[] {
+export function missingDirs(dir: string, mount: string): string[] {
   const out: string[] = [];
   let cur = mount;
   for (const part of path.relative(mount, dir).split("/")) {
@@ -206,7 +207,7 @@ function missingDirs(dir: string, mount: string): string[] {
 }
 
 /** A failed create leaves nothing behind: no process, no cgroup, no state dir. */
-function undoCreate(ctx: OperationContext, record: ContainerRecord, pid: number): void {
+export function undoCreate(ctx: OperationContext, record: ContainerRecord, pid: number): void {
   if (pid && isSameLiveProcess(pid, record.pidStartTime || (readProcStat(pid)?.startTime ?? ""))) {
     try { host().kill(pid, 9); } catch { /* gone */ }
   }

@@ -11,6 +11,7 @@ import { writeFileAtomic, type ContainerRecord } from "../state/store.ts";
 import type { Process, Spec } from "../spec/types.ts";
 import type { CapSet } from "../linux/capabilities.ts";
 import { mustRead, type OperationContext } from "./context.ts";
+import { keyringName } from "../linux/keyring.ts";
 
 export interface ExecOptions {
   /** The whole process (runc's --process); exclusive with the fields that shape it below. */
@@ -100,6 +101,7 @@ export async function execProcess(ctx: OperationContext, id: string, opts: ExecO
     mode,
     preserveFds: opts.preserveFds ?? 0,
     consoleSocket: opts.consoleSocket,
+    keyring: rec.noNewKeyring ? undefined : keyringName(rec.id),
     warn: ctx.warn,
   });
   const launched = await d.executor.launch(plan, opts.preserveFds ?? 0, ctx.debug, mode === "wait");

@@ -12,6 +12,7 @@ import { CLONE_NEW } from "../linux/constants.ts";
 import { MOUNT_OPTION_NAMES } from "../linux/mount-options.ts";
 import { MPOL_FLAGS, MPOL_MODES } from "../linux/process-attrs.ts";
 import { unifiedMount } from "../cgroups/hierarchy.ts";
+import { libseccompAnnotations, seccompFeatures } from "../linux/seccomp-features.ts";
 
 export const SPEC_VERSION_MIN = "1.0.0";
 
@@ -63,6 +64,8 @@ export function features(specVersion: string): Features {
     ociVersionMax: specVersion,
     hooks: [...hooks],
     mountOptions,
+    // The libseccomp rt-exec is linked with (runc reports its own so).
+    annotations: libseccompAnnotations(),
     // rt acts on no annotation: none can change what it does.
     potentiallyUnsafeConfigAnnotations: [],
     linux: {
@@ -78,9 +81,7 @@ export function features(specVersion: string): Features {
         systemdUser: false,
         rdma: !refuses("linux.resources.rdma"),
       },
-      // Once src/linux/seccomp.ts is merged its refusal goes, and the lists
-      // come from that module (actions, operators, archs, flags it maps).
-      seccomp: { enabled: !refuses("linux.seccomp") },
+      seccomp: seccompFeatures(!refuses("linux.seccomp")),
       apparmor: { enabled: !refuses("process.apparmorProfile") },
       selinux: { enabled: !refuses("process.selinuxLabel") },
       intelRdt: { enabled: !refuses("linux.intelRdt"), schemata: false, monitoring: false },

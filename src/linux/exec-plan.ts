@@ -78,6 +78,8 @@ export interface ExecPlanInput {
   /** --preserve-fds: fds 3 … 3+n-1 go through to the process. */
   preserveFds: number;
   consoleSocket?: string;
+  /** The container's session keyring to join (keyringName), or none when create kept the caller's (--no-new-keyring). */
+  keyring?: string;
   warn?: (msg: string) => void;
 }
 
@@ -121,6 +123,11 @@ export function buildExecPlan(input: ExecPlanInput): Plan {
   add(Op.CLONE, "exec", 0);
 
   // --- in the exec'd process ---
+  // The init's session keyring, as runc's exec joins it: by name, first,
+  // while the process still has rt's ids (create made it searchable by them).
+  // Without it the process would keep rt's caller's keyring, which create
+  // took from the container unless --no-new-keyring asked for sharing it.
+  if (input.keyring) add(Op.KEYRING, "session keyring of the container (create --no-new-keyring keeps the caller's)", input.keyring, 0);
   plan.push(...attrs.atStart); // execCPUAffinity.final, once in the cgroup
   // Joining the mount namespace made the container's root this process's
   // root and cwd (setns). A container that shares rt's mount namespace

@@ -106,6 +106,8 @@ export function buildPlan(input: PlanInput): Plan {
   plan.push(...userns.atStart);
   plan.push(...keyringOps(ctx)); // as early as runc does: once the init has its user namespace's ids
   plan.push(...attrs.atStart);
+  // A session of its own, as runc's init has (CONSOLE_SETUP makes one with a terminal).
+  if (!proc.terminal) add(Op.SETSID, "process (a session of its own)");
   if (spec.hostname !== undefined) add(Op.SETHOSTNAME, "hostname", spec.hostname);
   if (spec.domainname !== undefined) add(Op.SETDOMAINNAME, "domainname", spec.domainname);
 

@@ -29,6 +29,7 @@ export function checkRecord(value: unknown, id: string): string | null {
   if (r.devicesV1Dir !== undefined && typeof r.devicesV1Dir !== "string") return "devicesV1Dir is not a string";
   if (r.devicesV1Created !== undefined && !isStrings(r.devicesV1Created)) return "devicesV1Created is not a list of paths";
   if (r.v1Cgroups !== undefined && !(Array.isArray(r.v1Cgroups) && r.v1Cgroups.every((c) => c && typeof c === "object" && typeof c.hierarchy === "string" && typeof c.dir === "string" && isStrings(c.created)))) return "v1Cgroups is not a list of cgroups";
+  if (r.noNewKeyring !== undefined && typeof r.noNewKeyring !== "boolean") return "noNewKeyring is not a boolean";
   if (r.creating !== undefined && typeof r.creating !== "boolean") return "creating is not a boolean";
   if (r.annotations !== undefined && (r.annotations === null || typeof r.annotations !== "object")) return "annotations is not an object";
   const c = r.creator as { pid?: unknown; startTime?: unknown } | undefined;

@@ -61,6 +61,8 @@ export interface ContainerRecord {
   v1Cgroups?: { hierarchy: string; dir: string; created: string[] }[];
   /** linux.resources as changed by `rt update` (the members given; the config holds the rest). */
   resources?: Record<string, unknown>;
+  /** create --no-new-keyring: the init kept the caller's session keyring, so exec does not join the container's. */
+  noNewKeyring?: boolean;
   /** Hooks and other config needed after create (poststart, poststop). */
   config?: unknown;
   /**

@@ -97,8 +97,8 @@ export const nodeHost: Host = {
     return () => hs.forEach(([name, h]) => process.off(name, h));
   },
 
-  captureOutput(path, argv) {
-    const r = spawnSync(path, argv.slice(1), { argv0: argv[0], env: passedEnv(), stdio: ["inherit", "pipe", "pipe"], encoding: "utf8" });
+  captureOutput(path, argv, extraFds = []) {
+    const r = spawnSync(path, argv.slice(1), { argv0: argv[0], env: passedEnv(), stdio: ["inherit", "pipe", "pipe", ...extraFds], encoding: "utf8" });
     if (r.error) throw r.error;
     return { status: r.status ?? 128 + (r.signal ? osConstants.signals[r.signal] : 0), output: r.stdout + r.stderr };
   },

@@ -124,7 +124,7 @@ async function launch(o: LaunchOptions): Promise<Launched> {
 }
 
 /** A program's stdout and stderr together, through one end of a socketpair, then its status. */
-function captureOutput(path: string, argv: string[]): { status: number; output: string } {
+function captureOutput(path: string, argv: string[], extraFds: number[] = []): { status: number; output: string } {
   // Only these of rt's environment (sys has getenv, not environ): enough for
   // ps to find its way and speak the caller's language.
   const env = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "LC_NUMERIC", "LC_TIME"]
@@ -132,7 +132,7 @@ function captureOutput(path: string, argv: string[]): { status: number; output: 
   const [mine, theirs] = sys.socketpair();
   let pid: number;
   try {
-    pid = sys.spawn(path, argv, env, [0, theirs, theirs]);
+    pid = sys.spawn(path, argv, env, [0, theirs, theirs, ...extraFds]);
   } catch (e) {
     sys.close(mine);
     throw e;

@@ -132,9 +132,10 @@ export interface Host {
   /**
    * Runs a program (argv[0] included in argv; PATH, LANG and LC_* of rt's
    * environment), stdin rt's, stdout and stderr together captured, and waits
-   * for it: `rt ps -- <ps-args>` runs the host's ps.
+   * for it: `rt ps -- <ps-args>` runs the host's ps. extraFds: rt's fds to
+   * put at 3, 4, … in the program (rt restore hands CRIU its stdio so).
    */
-  captureOutput(path: string, argv: string[]): { status: number; output: string };
+  captureOutput(path: string, argv: string[], extraFds?: number[]): { status: number; output: string };
 
   /** Listens on a new AF_UNIX stream socket at path (mode by umask; rt puts it in its 0700 state root). */
   listenConsole(path: string): ConsoleListener;

@@ -4,6 +4,7 @@
 // namespaces, to a real container; what it leaves out, create refuses.
 import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
+import { spawnSync } from "node:child_process";
 import { ROOTFS, cleanupRoot, makeBundle, rt, stateRoot, testSpec, uniqueId } from "../helpers.ts";
 import { validateFeatures } from "../../src/bundle/validate.ts";
 import { MOUNT_OPTION_NAMES } from "../../src/linux/mount-options.ts";
@@ -58,6 +59,52 @@ describe("rt features", () => {
       if (f.hooks!.includes(h)) expect(r.code, `${h}: ${r.stderr}`).toBe(0);
       else expect(r.stderr, h).toContain(`hooks.${h}: `);
     }
+  });
+
+  it("seccomp: every action, operator and arch it lists is accepted by create's checks; every supported flag is taken by this kernel", () => {
+    const sc = f.linux!.seccomp!;
+    expect(sc.enabled).toBe(true);
+    expect(sc.actions).toEqual(expect.arrayContaining(["SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_NOTIFY", "SCMP_ACT_LOG"]));
+    expect(sc.operators).toHaveLength(7);
+    expect(sc.archs).toContain("SCMP_ARCH_X86_64");
+    const ok = validate((s) => {
+      s.linux!.seccomp = {
+        defaultAction: "SCMP_ACT_ALLOW",
+        architectures: sc.archs as never,
+        flags: sc.supportedFlags as never,
+        listenerPath: "/run/x3-agent.sock",
+        syscalls: [
+          ...sc.actions!.map((action, i) => ({ names: [`x3_not_a_syscall_${i}`], action: action as never })),
+          ...sc.operators!.map((op) => ({ names: ["getcwd"], action: "SCMP_ACT_ERRNO" as const, args: [{ index: 0, value: 1, valueTwo: 1, op: op as never }] })),
+        ],
+      };
+    });
+    expect(ok.code, ok.stderr).toBe(0);
+    // The flags, and the filter with them, as the kernel loads it: the container runs.
+    expect(sc.supportedFlags).toEqual(expect.arrayContaining(["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG"]));
+    const run = rt(root, ["run", "--bundle", makeBundle(testSpec(["/bin/probe", "true"], (s) => {
+      s.linux!.seccomp = { defaultAction: "SCMP_ACT_ALLOW", flags: sc.supportedFlags as never, syscalls: [{ names: ["getcwd"], action: "SCMP_ACT_ERRNO" }] };
+    })), uniqueId("x3-ft")]);
+    expect(run.code, run.stderr).toBe(0);
+  });
+
+  it("seccomp: what create refuses is not listed (an arch this libseccomp lacks, a flag it cannot set)", () => {
+    const sc = f.linux!.seccomp!;
+    expect(sc.archs).not.toContain("SCMP_ARCH_LOONGARCH64");
+    const arch = validate((s) => { s.linux!.seccomp = { defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_LOONGARCH64" as never] }; });
+    expect(arch.stderr).toContain("linux.seccomp.architectures[0]");
+    // known to rt (it has the bit), not supported (libseccomp 2.5 cannot set it)
+    expect(sc.knownFlags).toContain("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV");
+    expect(sc.supportedFlags).not.toContain("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV");
+    const flag = validate((s) => { s.linux!.seccomp = { defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" as never] }; });
+    expect(flag.stderr).toContain("linux.seccomp.flags[0]");
+    for (const x of sc.supportedFlags!) expect(sc.knownFlags).toContain(x);
+  });
+
+  it("annotations name the libseccomp rt-exec is linked with, as the host's package has it", () => {
+    const pkg = spawnSync("dpkg-query", ["-W", "-f", "${Version}", "libseccomp-dev"], { encoding: "utf8" }).stdout;
+    expect(f.annotations!["io.github.seccomp.libseccomp.version"]).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(pkg.startsWith(f.annotations!["io.github.seccomp.libseccomp.version"])).toBe(true);
   });
 
   it("seccomp.enabled says whether create takes linux.seccomp", () => {

@@ -5,7 +5,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { ROOTFS, cleanupRoot, makeBundle, rt, stateRoot, testSpec, uniqueId } from "../helpers.ts";
+import * as fs from "node:fs";
+import { ROOTFS, cleanupRoot, makeBundle, rt, rtDetached, stateRoot, testSpec, uniqueId, waitFor } from "../helpers.ts";
 
 const root = stateRoot();
 afterAll(() => cleanupRoot(root));
@@ -66,6 +67,60 @@ describe("session keyring", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.desc).toMatch(/;_ses\.x3-kr-/);
     expect(parseInt(r.desc.split(";")[3], 16) & 0x8).toBe(0x8);
+  });
+});
+
+/** The init's session keyring (it prints it, then sleeps) and an exec'd process's, read by probe keyring in each. */
+async function initAndExecKeyrings(args: string[], edit?: Parameters<typeof testSpec>[1]): Promise<{ init: string; exec: string }> {
+  const id = uniqueId("x3-kx");
+  const bundle = makeBundle(testSpec(["/bin/sh", "-c", "/bin/probe keyring; exec /bin/probe sleep 300"], edit));
+  const r = rtDetached(root, ["run", "--detach", ...args, "--bundle", bundle, id]);
+  expect(r.code, r.stderr).toBe(0);
+  try {
+    await waitFor(() => fs.readFileSync(r.out, "utf8").includes("\n"), 10_000, "the init's probe keyring");
+    const e = rt(root, ["exec", id, "/bin/probe", "keyring"]);
+    expect(e.code, e.stderr).toBe(0);
+    return { init: fs.readFileSync(r.out, "utf8").trim(), exec: e.stdout.trim() };
+  } finally {
+    rt(root, ["delete", "--force", id]);
+  }
+}
+
+describe("exec and the session keyring", () => {
+  it("an exec'd process joins the init's session keyring (_ses.<id>), not rt's caller's", async () => {
+    const mine = spawnSync(path.join(ROOTFS, "bin/probe"), ["keyring"], { encoding: "utf8" }).stdout.trim();
+    const k = await initAndExecKeyrings([]);
+    expect(k.init).toMatch(/^\d+ keyring;0;0;[0-9a-f]{8};_ses\.x3-kx-/);
+    expect(k.exec).toBe(k.init);
+    expect(k.exec).not.toBe(mine);
+  });
+
+  it("in a user namespace too (the keyring searchable by others)", async () => {
+    const k = await initAndExecKeyrings([], (s) => {
+      s.linux!.namespaces!.push({ type: "user" });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    });
+    expect(k.init).toMatch(/;_ses\.x3-kx-/);
+    expect(k.exec).toBe(k.init);
+  });
+
+  it("with --no-new-keyring at create, the exec'd process keeps the caller's keyring, as the init did (the record says so)", async () => {
+    const mine = spawnSync(path.join(ROOTFS, "bin/probe"), ["keyring"], { encoding: "utf8" }).stdout.trim();
+    const k = await initAndExecKeyrings(["--no-new-keyring"]);
+    expect(k.init).toBe(mine);
+    expect(k.exec).toBe(mine);
+  });
+});
+
+describe("the init's session", () => {
+  it("the init leads a session of its own, as runc's does (CRIU dumps no session led from outside the container)", () => {
+    const r = rt(root, ["run", "--bundle", makeBundle(testSpec(["/bin/cat", "/proc/self/stat"])), uniqueId("x3-sid")]);
+    expect(r.code, r.stderr).toBe(0);
+    const f = r.stdout.slice(r.stdout.lastIndexOf(")") + 2).split(" ");
+    // pid 1 of its pid namespace; process group (field 5) and session (field 6) are its own
+    expect(r.stdout.split(" ")[0]).toBe("1");
+    expect([f[2], f[3]]).toEqual(["1", "1"]);
   });
 });
 

@@ -151,3 +151,16 @@ describe.skipIf(process.getuid?.() !== 0)("rt-exec seccomp ops", () => {
     expect(r.reports.map((x) => x.kind)).toEqual(["ERROR"]);
   });
 });
+
+describe("rt-exec --seccomp-flags (the features probe)", () => {
+  it("prints the SECCOMP_FILTER_FLAG_* bits this kernel takes and no other", async () => {
+    const { spawnSync } = await import("node:child_process");
+    // TSYNC, LOG, SPEC_ALLOW (Linux ≥ 4.17), and bits no kernel defines
+    const r = spawnSync(EXEC, ["--seccomp-flags", "1", "2", "4", String(1 << 20), String(2 ** 31)], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe("1\n2\n4\n");
+    const bad = spawnSync(EXEC, ["--seccomp-flags", "x"], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("not a number: x");
+  });
+});

@@ -39,6 +39,14 @@ describe("buildExecPlan", () => {
     expect(plan.find((o) => o.op === Op.DUMPABLE)!.args).toEqual([0]);
   });
 
+  it("joins the container's session keyring by name, first in the child; none when create kept the caller's", () => {
+    const plan = buildExecPlan(input(undefined, { keyring: "_ses.c1" }));
+    const at = ops(plan).indexOf(Op.KEYRING);
+    expect(at).toBe(ops(plan).indexOf(Op.CLONE) + 1);
+    expect(plan[at].args).toEqual(["_ses.c1", 0]);
+    expect(ops(buildExecPlan(input()))).not.toContain(Op.KEYRING);
+  });
+
   it("joins the user namespace first, mount last, and a time namespace rt unshared (owned by rt's user namespace) before the user one", () => {
     const spec = defaultSpec(["x"]);
     spec.linux!.namespaces!.push({ type: "user" }, { type: "time" });

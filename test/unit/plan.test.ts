@@ -259,3 +259,15 @@ describe("session keyring (keyring.ts)", () => {
     expect(ops(buildPlan(input(undefined, { containerId: "c1", noNewKeyring: true })))).not.toContain(Op.KEYRING);
   });
 });
+
+describe("the init's session (SETSID)", () => {
+  it("without a terminal the init makes a session of its own, once, before its mounts; with one CONSOLE_SETUP makes it instead", () => {
+    const plan = ops(buildPlan(input(undefined, { containerId: "c1" })));
+    expect(plan.filter((o) => o === Op.SETSID)).toHaveLength(1);
+    expect(plan.indexOf(Op.SETSID)).toBeGreaterThan(plan.indexOf(Op.KEYRING));
+    expect(plan.indexOf(Op.SETSID)).toBeLessThan(plan.indexOf(Op.BIND_ROOTFS));
+    const tty = ops(buildPlan(input((s) => { s.process!.terminal = true; }, { consoleSocket: "/run/x.sock" })));
+    expect(tty).not.toContain(Op.SETSID);
+    expect(tty).toContain(Op.CONSOLE_SETUP);
+  });
+});
