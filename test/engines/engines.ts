@@ -1,0 +1,108 @@
+// Real engines driving rt (issue 12): each engine gets its own daemon (if it
+// has one), storage and sockets under a temporary directory, started in the
+// background and stopped by pid, so the host's engines (if any) are never
+// touched. Images are the test rootfs (busybox + the static probe) as a
+// tarball. Every flow runs through rt and through runc in the same run.
+import { spawn, spawnSync, type SpawnSyncOptions } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { RT, ROOTFS, tmpDir, uniqueId, waitFor } from "../helpers.ts";
+
+export interface Result { code: number; stdout: string; stderr: string }
+
+export function sh(bin: string, args: string[], opts: SpawnSyncOptions = {}): Result {
+  const r = spawnSync(bin, args, { encoding: "utf8", timeout: 60_000, ...opts });
+  if (r.error) throw new Error(`${bin} ${args.join(" ")}: ${r.error.message}`);
+  return { code: r.status ?? -1, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? "") };
+}
+
+/** An engine command that must succeed: its stdout, or a one-line failure with its stderr. */
+export function ok(r: Result, what: string): string {
+  if (r.code !== 0) throw new Error(`${what} failed (${r.code}): ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+const which = (cmd: string) => sh("sh", ["-c", `command -v ${cmd}`]).stdout.trim();
+export const RUNC = which("runc");
+/** The two runtimes every flow runs on: rt under test, runc as the reference. */
+export const RUNTIMES: [string, string][] = [["rt", RT], ["runc", RUNC]];
+
+/** Fails (never skips) when an engine binary is missing: scripts/test-deps.mjs installs them. */
+export function need(bin: string): string {
+  const p = fs.existsSync(bin) ? bin : which(bin);
+  if (!p) throw new Error(`${bin} is not installed: npm test's pretest (scripts/test-deps.mjs) installs it from Debian`);
+  return p;
+}
+
+/** The rootfs as a tarball, for `podman import` / `docker import`. */
+export function rootfsTarball(dir: string): string {
+  const tar = path.join(dir, "rootfs.tar");
+  ok(sh("tar", ["-C", ROOTFS, "-cf", tar, "."]), "tar of build/rootfs");
+  return tar;
+}
+
+/** Lazily unmounts whatever an engine left mounted under dir (deepest first), then removes dir. */
+export function removeTree(dir: string): void {
+  const mounts = fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n")
+    .map((l) => l.split(" ")[4]).filter((m) => m && (m === dir || m.startsWith(dir + "/")))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) sh("umount", ["-l", m]);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** A daemon started in the background with output to a log file; stopped by its pid. */
+export class Daemon {
+  readonly pid: number;
+  constructor(readonly name: string, bin: string, args: string[], readonly log: string) {
+    const fd = fs.openSync(log, "a");
+    const child = spawn(bin, args, { stdio: ["ignore", fd, fd], detached: true });
+    fs.closeSync(fd);
+    child.unref();
+    if (!child.pid) throw new Error(`${name} did not start: see ${log}`);
+    this.pid = child.pid;
+    child.on("exit", () => { /* reaped by node: no zombie under a PID 1 that does not reap */ });
+  }
+  alive(): boolean {
+    try { process.kill(this.pid, 0); } catch { return false; }
+    const st = fs.readFileSync(`/proc/${this.pid}/stat`, "utf8");
+    return st.slice(st.lastIndexOf(")") + 2)[0] !== "Z";
+  }
+  async ready(cond: () => boolean): Promise<void> {
+    await waitFor(() => { if (!this.alive()) throw new Error(`${this.name} exited: ${this.tail()}`); return cond(); }, 30_000, `${this.name} to answer; log: ${this.tail()}`);
+  }
+  tail(): string { try { return fs.readFileSync(this.log, "utf8").trim().split("\n").slice(-5).join(" | "); } catch { return ""; } }
+  /** SIGTERM, then SIGKILL if it is still there after 15 s. */
+  async stop(): Promise<void> {
+    if (!this.alive()) return;
+    process.kill(this.pid, "SIGTERM");
+    try { await waitFor(() => !this.alive(), 15_000, `${this.name} to stop`); } catch { process.kill(this.pid, "SIGKILL"); await waitFor(() => !this.alive(), 5_000, `${this.name} to die`); }
+  }
+}
+
+/** A line of /proc/self/status (as the container prints it): `Seccomp:\t2` → "2". */
+export function statusField(text: string, key: string): string | undefined {
+  return new RegExp(`^${key}:\\s*(.*)$`, "m").exec(text)?.[1];
+}
+
+/** rt's fail-closed refusal as the engine relays it to its user: the field and rt's reason. */
+export const REFUSED = (field: string) => new RegExp(`${field.replaceAll(".", "\\.").replaceAll("[", "\\[").replaceAll("]", "\\]")}: cgroup resource limits: not implemented yet`);
+
+// -- tmux, for the interactive flows (run -it) ------------------------------
+
+export interface Tmux { screen: () => string; keys: (...k: string[]) => void; until: (re: RegExp, what: string) => Promise<string>; kill: () => void }
+
+/** A tmux session running `cmd` in sh; after it ends the pane shows EXIT=<status> and stays. */
+export function tmuxSession(cmd: string): Tmux {
+  const name = uniqueId("e12-tmux");
+  const tmux = (...args: string[]) => ok(sh("tmux", args), `tmux ${args[0]}`);
+  tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "30", "sh", "-c", `${cmd}; echo "EXIT=$?"; sleep 600`);
+  const screen = () => tmux("capture-pane", "-p", "-t", name);
+  return {
+    screen,
+    keys: (...k) => void tmux("send-keys", "-t", name, ...k),
+    until: async (re, what) => { await waitFor(() => re.test(screen()), 20_000, `${what}; screen:\n${screen()}`); return screen(); },
+    kill: () => void sh("tmux", ["kill-session", "-t", name]),
+  };
+}
+
+export { tmpDir };
