@@ -105,4 +105,13 @@ export function tmuxSession(cmd: string): Tmux {
   };
 }
 
+/** Polls an engine's view (every 100 ms, engine calls are slow) until cond() holds, or throws after 20 s. */
+export async function waitUntil(cond: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 20_000;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export { tmpDir };

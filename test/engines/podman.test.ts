@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RT } from "../helpers.ts";
-import { REFUSED, RUNTIMES, need, ok, removeTree, rootfsTarball, sh, statusField, tmpDir, tmuxSession, type Result } from "./engines.ts";
+import { REFUSED, RUNTIMES, need, ok, removeTree, rootfsTarball, sh, statusField, tmpDir, tmuxSession, waitUntil, type Result } from "./engines.ts";
 
 const PODMAN = need("podman");
 const dir = tmpDir("rt-e12-podman-");
@@ -192,11 +192,3 @@ describe.each(RUNTIMES)("podman --runtime %s", (name, runtime) => {
     podman(["rm", "--force", "--time", "0", id]);
   });
 });
-
-async function waitUntil(cond: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 20_000;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
