@@ -6,7 +6,7 @@
 import { spawn, spawnSync, type SpawnSyncOptions } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RT, ROOTFS, tmpDir, uniqueId, waitFor } from "../helpers.ts";
+import { REPO, RT, ROOTFS, tmpDir, uniqueId, waitFor } from "../helpers.ts";
 
 export interface Result { code: number; stdout: string; stderr: string }
 
@@ -50,12 +50,18 @@ export function removeTree(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-/** A daemon started in the background with output to a log file; stopped by its pid. */
+const REAPER = path.join(REPO, "test/fixtures/reaper.py");
+
+/**
+ * A daemon started in the background with output to a log file, under
+ * test/fixtures/reaper.py (which reaps the shims it leaves); stopped by the
+ * reaper's pid, which passes SIGTERM on.
+ */
 export class Daemon {
   readonly pid: number;
   constructor(readonly name: string, bin: string, args: string[], readonly log: string) {
     const fd = fs.openSync(log, "a");
-    const child = spawn(bin, args, { stdio: ["ignore", fd, fd], detached: true });
+    const child = spawn("python3", [REAPER, bin, ...args], { stdio: ["ignore", fd, fd], detached: true });
     fs.closeSync(fd);
     child.unref();
     if (!child.pid) throw new Error(`${name} did not start: see ${log}`);
@@ -71,11 +77,15 @@ export class Daemon {
     await waitFor(() => { if (!this.alive()) throw new Error(`${this.name} exited: ${this.tail()}`); return cond(); }, 30_000, `${this.name} to answer; log: ${this.tail()}`);
   }
   tail(): string { try { return fs.readFileSync(this.log, "utf8").trim().split("\n").slice(-5).join(" | "); } catch { return ""; } }
-  /** SIGTERM, then SIGKILL if it is still there after 15 s. */
+  /** SIGTERM, then SIGKILL (of the reaper and so of nothing else) if it is still there after 20 s. */
   async stop(): Promise<void> {
     if (!this.alive()) return;
     process.kill(this.pid, "SIGTERM");
-    try { await waitFor(() => !this.alive(), 15_000, `${this.name} to stop`); } catch { process.kill(this.pid, "SIGKILL"); await waitFor(() => !this.alive(), 5_000, `${this.name} to die`); }
+    try { await waitFor(() => !this.alive(), 20_000, `${this.name} to stop`); } catch {
+      for (const c of fs.readFileSync(`/proc/${this.pid}/task/${this.pid}/children`, "utf8").split(" ").filter(Boolean)) process.kill(Number(c), "SIGKILL");
+      process.kill(this.pid, "SIGKILL");
+      await waitFor(() => !this.alive(), 5_000, `${this.name} to die`);
+    }
   }
 }
 
