@@ -192,3 +192,32 @@ describe.each(RUNTIMES)("podman --runtime %s", (name, runtime) => {
     podman(["rm", "--force", "--time", "0", id]);
   });
 });
+
+// Registered by name, as REGISTER.md says: with rt in runtime_supports_json,
+// conmon has rt write its errors as JSON (--log-format json) and podman shows
+// rt's one line as is; without, podman relays rt's raw stderr, prefixed again.
+describe("podman with rt registered in containers.conf", () => {
+  const conf = (json: boolean) => {
+    const f = path.join(dir, `registered-${json}.conf`);
+    fs.writeFileSync(f, ["[containers]", "pids_limit = 0", "[engine]", 'runtime = "rt"', 'events_logger = "file"',
+      `runtime_supports_json = ["crun", "runc"${json ? ', "rt"' : ""}]`, "[engine.runtimes]", `rt = ["${RT}"]`, ""].join("\n"));
+    return { ...process.env, CONTAINERS_CONF: f };
+  };
+  const base = ["run", "--rm", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"];
+
+  it("[engine] runtime = \"rt\" with [engine.runtimes]: podman runs rt by name", () => {
+    const env = conf(true);
+    expect(sh(PODMAN, [...global, "info", "--format", "{{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Path}}"], { env }).stdout.trim()).toBe(`rt ${RT}`);
+    const r = sh(PODMAN, [...global, ...base, IMAGE, "/bin/sh", "-c", "echo ran; exit 4"], { env });
+    expect(r.stdout).toBe("ran\n");
+    expect(r.code).toBe(4);
+  });
+
+  it("runtime_supports_json: rt's error reaches the user once, from its JSON log; without it, as raw stderr", () => {
+    const withJson = sh(PODMAN, [...global, ...base, "-m", "64m", IMAGE, "true"], { env: conf(true) });
+    expect(withJson.code).toBe(126);
+    expect(withJson.stderr).toBe("Error: OCI runtime error: rt: config.json: linux.resources.memory: cgroup resource limits: not implemented yet\n");
+    const raw = sh(PODMAN, [...global, ...base, "-m", "64m", IMAGE, "true"], { env: conf(false) });
+    expect(raw.stderr).toBe("Error: OCI runtime error: rt: rt: config.json: linux.resources.memory: cgroup resource limits: not implemented yet\n");
+  });
+});
