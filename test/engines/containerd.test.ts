@@ -127,6 +127,14 @@ describe.each(RUNTIMES)("ctr run --runc-binary %s", (name, runtime) => {
     expect(statusField(ok(run([], ["cat", "/proc/self/status"]), "no seccomp"), "Seccomp")).toBe("0");
   });
 
+  it("--privileged: every capability the host's bounding set has, no seccomp, the host's devices", () => {
+    const host = fs.readFileSync("/proc/self/status", "utf8");
+    const s = ok(run(["--privileged"], ["/bin/sh", "-c", "cat /proc/self/status; ls /dev"]), "ctr run --privileged");
+    expect(statusField(s, "CapEff")).toBe(statusField(host, "CapBnd"));
+    expect(statusField(s, "Seccomp")).toBe("0");
+    expect(s).toMatch(/^loop0$/m);
+  });
+
   it("--read-only with bind mounts rw and ro", () => {
     const vol = fs.mkdtempSync(path.join(dir, "vol-"));
     const r = run(["--read-only", "--mount", `type=bind,src=${vol},dst=/rw,options=rbind:rw`, "--mount", `type=bind,src=${vol},dst=/ro,options=rbind:ro`],
