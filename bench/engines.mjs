@@ -64,8 +64,10 @@ async function dockerBench(repo, tmp, tar, bins, runs) {
   }));
   const log = fs.openSync(path.join(tmp, "dockerd.log"), "w");
   // under the tests' reaper: the shims dockerd's containerd starts are reaped, not left to PID 1
-  const d = spawn("python3", [path.join(repo, "test/fixtures/reaper.py"), "dockerd", "--config-file", cfg], { stdio: ["ignore", log, log], detached: true });
-  const exited = new Promise((r) => d.on("exit", r));
+  const pidFile = path.join(tmp, "dockerd.pid");
+  const d = spawn("python3", [path.join(repo, "test/fixtures/reaper.py"), pidFile, "dockerd", "--config-file", cfg], { stdio: ["ignore", log, log], detached: true });
+  d.unref();
+  d.on("exit", () => {});
   const docker = (args) => spawnSync("/usr/bin/docker", ["-H", `unix://${sock}`, ...args], { encoding: "utf8" });
   try {
     const end = Date.now() + 30_000;
@@ -85,7 +87,10 @@ async function dockerBench(repo, tmp, tar, bins, runs) {
     docker(["rmi", "--force", "rt-bench"]);
     return out;
   } finally {
+    // the reaper passes SIGTERM to dockerd; wait for dockerd itself (the reaper stays until its shims are reaped)
     process.kill(d.pid, "SIGTERM");
-    await exited;
+    const dpid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, "utf8")) : 0;
+    const end = Date.now() + 20_000;
+    while (dpid && fs.existsSync(`/proc/${dpid}`) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RT, uniqueId } from "../helpers.ts";
+import { RT, pidAlive, uniqueId } from "../helpers.ts";
 import { Daemon, REFUSED, RUNTIMES, need, ok, removeTree, rootfsTarball, sh, statusField, tmpDir, tmuxSession, waitUntil, type Result } from "./engines.ts";
 
 const DOCKERD = need("dockerd");
@@ -23,16 +23,20 @@ const CGROUP_PARENT = `/${uniqueId("rt-e12-docker")}`;
 const docker = (args: string[]): Result => sh(DOCKER, ["-H", `unix://${sock}`, ...args]);
 let daemon: Daemon | undefined;
 
+async function startDaemon(): Promise<void> {
+  daemon = new Daemon("dockerd", DOCKERD, ["--config-file", path.join(dir, "daemon.json")], path.join(dir, "dockerd.log"));
+  await daemon.ready(() => docker(["version", "--format", "{{.Server.Version}}"]).code === 0);
+}
+
 beforeAll(async () => {
   const config = {
     runtimes: { rt: { path: RT }, "runc-ref": { path: RUNTIMES[1][1] } },
     iptables: false, ip6tables: false, bridge: "none",
     "data-root": path.join(dir, "data"), "exec-root": path.join(dir, "exec"), pidfile: path.join(dir, "docker.pid"),
-    hosts: [`unix://${sock}`], "cgroup-parent": CGROUP_PARENT, "log-level": "warn",
+    hosts: [`unix://${sock}`], "cgroup-parent": CGROUP_PARENT, "log-level": "warn", "live-restore": true,
   };
   fs.writeFileSync(path.join(dir, "daemon.json"), JSON.stringify(config, null, 2));
-  daemon = new Daemon("dockerd", DOCKERD, ["--config-file", path.join(dir, "daemon.json")], path.join(dir, "dockerd.log"));
-  await daemon.ready(() => docker(["version", "--format", "{{.Server.Version}}"]).code === 0);
+  await startDaemon();
   ok(docker(["import", rootfsTarball(dir), IMAGE]), "docker import");
 }, 60_000);
 
@@ -109,6 +113,67 @@ describe.each(RUNTIMES)("docker --runtime %s", (name) => {
       await t.until(/EXIT=7/, "docker's exit status");
     } finally { t.kill(); }
   });
+
+  it("run -it, Ctrl-P Ctrl-Q detaches, attach comes back to the same shell", async () => {
+    const cname = uniqueId(`e12-${name}`);
+    const t = tmuxSession(`${DOCKER} -H unix://${sock} run -it --name ${cname} ${opts.join(" ")} -e PS1='in$ ' ${IMAGE} /bin/sh`);
+    const a = { t: undefined as ReturnType<typeof tmuxSession> | undefined };
+    try {
+      await t.until(/^in\$/m, "the container's prompt");
+      t.keys("X=kept", "Enter");
+      t.keys("C-p", "C-q");
+      await t.until(/^in\$ EXIT=0/m, "docker run to detach");
+      expect(docker(["inspect", "--format", "{{.State.Status}}", cname]).stdout.trim()).toBe("running");
+      a.t = tmuxSession(`${DOCKER} -H unix://${sock} attach ${cname}`);
+      await new Promise((r) => setTimeout(r, 300));
+      a.t.keys("echo $X $((6*7))", "Enter");
+      await a.t.until(/^kept 42\s*$/m, "the same shell's answer");
+      a.t.keys("exit 3", "Enter");
+      await a.t.until(/EXIT=3/, "attach to end with the shell's status");
+    } finally { t.kill(); a.t?.kill(); docker(["rm", "--force", cname]); }
+  });
+
+  it("--restart on-failure:2: the container is started again twice, then left exited", async () => {
+    const id = detached(["/bin/sh", "-c", "echo run; exit 1"], ["--restart", "on-failure:2"]);
+    const state = () => docker(["inspect", "--format", "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}", id]).stdout.trim();
+    await waitUntil(() => state() === "2 exited 1", `two restarts (now: ${state()})`);
+    expect(docker(["logs", id]).stdout).toBe("run\nrun\nrun\n");
+    docker(["rm", "--force", id]);
+  });
+
+  it("healthchecks: a passing check makes the container healthy, a failing one unhealthy (both through exec)", async () => {
+    const health = (id: string) => docker(["inspect", "--format", "{{.State.Health.Status}}", id]).stdout.trim();
+    const good = detached(["sleep", "600"], ["--health-cmd", "test -e /bin/sh", "--health-interval", "1s", "--health-retries", "1"]);
+    const bad = detached(["sleep", "600"], ["--health-cmd", "exit 1", "--health-interval", "1s", "--health-retries", "1"]);
+    await waitUntil(() => health(good) === "healthy" && health(bad) === "unhealthy", `the checks (now: ${health(good)}, ${health(bad)})`);
+    docker(["rm", "--force", good, bad]);
+  });
+
+  // On this hybrid host the shim reads stats from the v1 hierarchies (memory,
+  // pids) of the container's pid; rt places containers in cgroup v2 (and the
+  // v1 devices hierarchy) only, so it reads the cgroup the shim itself is in.
+  it(isRt ? "stats --no-stream: the shim reads v1 memory and pids cgroups, where rt does not place the container (shows 0 PIDs)" : "stats --no-stream: the container's own pids and memory", () => {
+    const id = detached(["sleep", "600"]);
+    const out = ok(docker(["stats", "--no-stream", "--format", "{{.PIDs}} {{.MemUsage}}", id]), "docker stats");
+    const [pids, mem] = out.split(" ");
+    expect(pids).toBe(isRt ? "0" : "1");
+    if (!isRt) expect(mem).toMatch(/^\d+(\.\d+)?KiB$/);
+    docker(["rm", "--force", id]);
+  });
+
+  it("live-restore: dockerd restarted while a container runs; it survives and is still managed", async () => {
+    const id = detached(["sleep", "600"]);
+    const pid = Number(docker(["inspect", "--format", "{{.State.Pid}}", id]).stdout.trim());
+    expect(pidAlive(pid)).toBe(true);
+    await daemon!.stop();
+    expect(pidAlive(pid)).toBe(true);
+    await startDaemon();
+    expect(docker(["inspect", "--format", "{{.State.Status}} {{.State.Pid}}", id]).stdout.trim()).toBe(`running ${pid}`);
+    expect(ok(docker(["exec", id, "echo", "managed"]), "docker exec after the restart")).toBe("managed\n");
+    ok(docker(["stop", "--time", "1", id]), "docker stop after the restart");
+    expect(pidAlive(pid)).toBe(false);
+    docker(["rm", "--force", id]);
+  }, 90_000);
 
   it("--cap-drop ALL --cap-add NET_RAW: only CAP_NET_RAW (bit 13) is left", () => {
     const s = ok(run(["--cap-drop", "ALL", "--cap-add", "NET_RAW"], ["cat", "/proc/self/status"]), "docker run");

@@ -54,35 +54,42 @@ const REAPER = path.join(REPO, "test/fixtures/reaper.py");
 
 /**
  * A daemon started in the background with output to a log file, under
- * test/fixtures/reaper.py (which reaps the shims it leaves); stopped by the
- * reaper's pid, which passes SIGTERM on.
+ * test/fixtures/reaper.py (which reaps the shims it leaves, even after the
+ * daemon is gone); stopped by its own pid.
  */
 export class Daemon {
-  readonly pid: number;
+  private readonly pidFile: string;
+  private daemonPid = 0;
   constructor(readonly name: string, bin: string, args: string[], readonly log: string) {
+    this.pidFile = `${log}.pid`;
+    fs.rmSync(this.pidFile, { force: true });
     const fd = fs.openSync(log, "a");
-    const child = spawn("python3", [REAPER, bin, ...args], { stdio: ["ignore", fd, fd], detached: true });
+    const child = spawn("python3", [REAPER, this.pidFile, bin, ...args], { stdio: ["ignore", fd, fd], detached: true });
     fs.closeSync(fd);
     child.unref();
-    if (!child.pid) throw new Error(`${name} did not start: see ${log}`);
-    this.pid = child.pid;
     child.on("exit", () => { /* reaped by node: no zombie under a PID 1 that does not reap */ });
   }
+  /** The daemon's pid (the reaper writes it once it has forked). */
+  get pid(): number {
+    if (!this.daemonPid && fs.existsSync(this.pidFile)) this.daemonPid = Number(fs.readFileSync(this.pidFile, "utf8"));
+    return this.daemonPid;
+  }
   alive(): boolean {
-    try { process.kill(this.pid, 0); } catch { return false; }
-    const st = fs.readFileSync(`/proc/${this.pid}/stat`, "utf8");
-    return st.slice(st.lastIndexOf(")") + 2)[0] !== "Z";
+    if (!this.pid) return true; // not forked yet
+    try {
+      const st = fs.readFileSync(`/proc/${this.pid}/stat`, "utf8");
+      return st.slice(st.lastIndexOf(")") + 2)[0] !== "Z";
+    } catch { return false; }
   }
   async ready(cond: () => boolean): Promise<void> {
-    await waitFor(() => { if (!this.alive()) throw new Error(`${this.name} exited: ${this.tail()}`); return cond(); }, 30_000, `${this.name} to answer; log: ${this.tail()}`);
+    await waitFor(() => { if (!this.alive()) throw new Error(`${this.name} exited: ${this.tail()}`); return this.pid > 0 && cond(); }, 30_000, `${this.name} to answer; log: ${this.tail()}`);
   }
   tail(): string { try { return fs.readFileSync(this.log, "utf8").trim().split("\n").slice(-5).join(" | "); } catch { return ""; } }
-  /** SIGTERM, then SIGKILL (of the reaper and so of nothing else) if it is still there after 20 s. */
+  /** SIGTERM, then SIGKILL if it is still there after 20 s. */
   async stop(): Promise<void> {
-    if (!this.alive()) return;
+    if (!this.pid || !this.alive()) return;
     process.kill(this.pid, "SIGTERM");
     try { await waitFor(() => !this.alive(), 20_000, `${this.name} to stop`); } catch {
-      for (const c of fs.readFileSync(`/proc/${this.pid}/task/${this.pid}/children`, "utf8").split(" ").filter(Boolean)) process.kill(Number(c), "SIGKILL");
       process.kill(this.pid, "SIGKILL");
       await waitFor(() => !this.alive(), 5_000, `${this.name} to die`);
     }
