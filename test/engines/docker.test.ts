@@ -175,6 +175,19 @@ describe.each(RUNTIMES)("docker --runtime %s", (name) => {
     docker(["rm", "--force", id]);
   }, 90_000);
 
+  it("exec -it: an interactive shell in the running container through tmux, its exit status", async () => {
+    const id = detached(["sleep", "600"]);
+    const t = tmuxSession(`${DOCKER} -H unix://${sock} exec -it -e PS1='ex$ ' ${id} /bin/sh`);
+    try {
+      await t.until(/^ex\$/m, "the exec'd shell's prompt");
+      t.keys("tty; echo $((6*7)) $$", "Enter");
+      const s = await t.until(/^42 \d+\s*$/m, "the shell's answer");
+      expect(s).toMatch(/^\/dev\/pts\/\d+\s*$/m);
+      t.keys("exit 9", "Enter");
+      await t.until(/EXIT=9/, "the exec's exit status");
+    } finally { t.kill(); docker(["rm", "--force", id]); }
+  });
+
   it("--cap-drop ALL --cap-add NET_RAW: only CAP_NET_RAW (bit 13) is left", () => {
     const s = ok(run(["--cap-drop", "ALL", "--cap-add", "NET_RAW"], ["cat", "/proc/self/status"]), "docker run");
     for (const k of ["CapPrm", "CapEff", "CapBnd"]) expect(statusField(s, k)).toBe("0000000000002000");
