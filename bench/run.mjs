@@ -1,5 +1,5 @@
 // Times rt and runc side by side, in one run, on the same bundle and prints
-// medians and rt/runc ratios. Usage: npm run bench [-- --runs N]
+// medians and rt/runc ratios, then the same through podman and docker (bench/engines.mjs). Usage: npm run bench [-- --runs N]
 // Results also go to bench/results/latest.json for later comparison.
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -184,6 +184,11 @@ if (fs.existsSync("/usr/bin/time")) {
   results["peak RSS of create (MiB)"] = { rt: rss.rt, runc: rss.runc, ratio: rss.rt / rss.runc };
 }
 
+// --- the engine-level figure: podman and docker through rt vs through runc (bench/engines.mjs) ---
+const ENGINE_RUNS = Math.min(RUNS, 10);
+const engines = await (await import("./engines.mjs")).engineBench(repo, RT, runc, ENGINE_RUNS);
+Object.assign(results, engines.results);
+
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Linux ${os.release()}, node ${process.version}`;
 console.log(`rt vs runc (${spawnSync(runc, ["--version"], { encoding: "utf8" }).stdout.split("\n")[0]}), median of ${RUNS} runs each, ${machine}\n`);
 console.log("| command | rt | runc | rt/runc |");
@@ -192,7 +197,8 @@ for (const [name, r] of Object.entries(results)) {
   const unit = name.includes("MiB") ? "" : " ms";
   console.log(`| ${name} | ${r.rt.toFixed(1)}${unit} | ${r.runc.toFixed(1)}${unit} | ${r.ratio.toFixed(2)} |`);
 }
-console.log(`\nEach time includes ${spawnOverhead.toFixed(1)} ms of spawning from Node (the median for /bin/true).`);
+console.log(`\nThe engine-level rows are medians of ${ENGINE_RUNS} runs each; the engine's own work is in both columns.${engines.notes.map((n) => `\n${n}`).join("")}`);
+console.log(`Each time includes ${spawnOverhead.toFixed(1)} ms of spawning from Node (the median for /bin/true).`);
 console.log(leaks.length ? `LEAK after the concurrent run: ${leaks.map(([k, l]) => `${k}: ${l.join(", ")}`).join("; ")}` : "Leak check after the concurrent run: no state, cgroup, process or host mount of rt's left.");
 fs.mkdirSync(path.join(repo, "bench/results"), { recursive: true });
 fs.writeFileSync(path.join(repo, "bench/results/latest.json"), JSON.stringify({ date: new Date().toISOString(), machine, runs: RUNS, spawnOverheadMs: spawnOverhead, leaks: Object.fromEntries(leaks), results }, null, 2));

@@ -202,6 +202,10 @@ describe("rt exec flags", () => {
     expect(statusLine(rep, "CapBnd")).toBe(statusLine(report(c.id, []), "CapBnd"));
     refused(c.id, ["--process", f], /exec: give either --process FILE or a COMMAND, not both/);
     refused(c.id, ["--process", f, "-e", "A=1"], /--env cannot be combined with --process/, []);
+    // podman exec -t: conmon passes --tty beside a file whose terminal is true
+    refused(c.id, ["--process", f, "--tty"], /--tty disagrees with --process: its process.terminal is false/, []);
+    fs.writeFileSync(f, JSON.stringify({ args: ["/bin/probe", "report"], cwd: "/", terminal: true, user: { uid: 0, gid: 0 } }));
+    refused(c.id, ["--process", f, "--tty"], /--process: process\.terminal: --console-socket is required/, []);
     fs.writeFileSync(f, JSON.stringify({ args: ["/bin/probe"], cwd: "/", user: { uid: 0, gid: 0 }, apparmorProfile: "x" }));
     refused(c.id, ["--process", f], /--process: .*process\.apparmorProfile/, []);
   });

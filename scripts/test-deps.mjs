@@ -1,6 +1,7 @@
 // npm pretest: installs what the tests need on a new machine (as root, from
 // Debian): busybox-static for the test rootfs, runc for side-by-side runs, uidmap for rootless,
-// tmux for the interactive terminal test, criu for checkpoint.
+// tmux for the interactive terminal test, criu for checkpoint, and the
+// engines (podman, docker.io, containerd) for test/engines/.
 // Then refreshes build/rootfs so it includes busybox.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -14,6 +15,12 @@ if (!existsSync("/usr/bin/newuidmap")) need.push("uidmap");
 if (spawnSync("sh", ["-c", "command -v tmux"]).status !== 0) need.push("tmux");
 // criu for rt checkpoint (test/integration/checkpoint.test.ts)
 if (spawnSync("sh", ["-c", "command -v criu"]).status !== 0) need.push("criu");
+// the engines that drive rt in test/engines/: podman (no daemon), Docker's
+// dockerd and containerd (each suite starts its own daemon)
+if (spawnSync("sh", ["-c", "command -v podman"]).status !== 0) need.push("podman");
+// /usr/bin/docker is the client from docker.io (another docker may be first in PATH)
+if (spawnSync("sh", ["-c", "command -v dockerd"]).status !== 0 || !existsSync("/usr/bin/docker")) need.push("docker.io");
+if (spawnSync("sh", ["-c", "command -v containerd && command -v ctr"]).status !== 0) need.push("containerd");
 if (need.length && process.getuid?.() === 0 && spawnSync("sh", ["-c", "command -v apt-get"]).status === 0) {
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   const install = () => spawnSync("apt-get", ["install", "-y", "--no-install-recommends", ...need], { stdio: ["ignore", "inherit", "inherit"], env }).status === 0;

@@ -112,6 +112,12 @@ export async function execProcess(ctx: OperationContext, id: string, opts: ExecO
 /** runc's --process: the file is the process; capabilities and rlimits it leaves out are the container's. */
 function fromFile(opts: ExecOptions, spec: Spec): Process {
   for (const [key, flag] of SHAPING) {
+    // conmon (podman exec -t) passes --tty beside a file whose terminal is true: a --tty that agrees is accepted
+    if (key === "tty" && opts.tty !== undefined) {
+      const terminal = opts.process!.terminal ?? false;
+      if (opts.tty !== terminal) throw new RtError(`--tty${opts.tty ? "" : "=false"} disagrees with --process: its process.terminal is ${terminal}`);
+      continue;
+    }
     if (opts[key] !== undefined) throw new RtError(`${flag} cannot be combined with --process (the file gives the whole process)`);
   }
   const p = { ...opts.process! };
