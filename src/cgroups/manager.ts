@@ -2,6 +2,7 @@
 // Resource limits belong to a later layer; here the cgroup exists so that
 // `kill --all` and `delete` can reach every process of the container.
 import { host } from "../sys/host.ts";
+import { childCgroups } from "./children.ts";
 import { exists, readTextOrNull } from "../sys/files.ts";
 import * as path from "../sys/path.ts";
 import { RtError, describeSysError } from "../errors.ts";
@@ -59,14 +60,7 @@ export function signalCgroup(dir: string, signal: number): void {
 
 function* walk(dir: string): Generator<string> {
   yield dir;
-  let names: string[] = [];
-  try { names = host().readdir(dir); } catch { return; }
-  for (const name of names) {
-    const sub = path.join(dir, name);
-    let isDir = false;
-    try { isDir = host().lstat(sub).isDirectory; } catch { /* removed meanwhile */ }
-    if (isDir) yield* walk(sub);
-  }
+  for (const sub of childCgroups(dir)) yield* walk(sub);
 }
 
 function writeIfExists(file: string, value: string): boolean {
@@ -100,8 +94,9 @@ export function destroyCgroup(dir: string, created: string[], timeoutMs = 5000):
     while (isPopulated(dir) && Date.now() < deadline) host().sleep(5);
   }
   // Remove nested children a container may have made, then our own dirs.
-  const nested = [...walk(dir)].reverse().filter((d) => d !== dir);
-  removeCgroups(nested);
+  // Nearly always there are none: one rmdir, and no walk of the dir's
+  // control files (delete goes through every hierarchy the container is in).
+  if (!removedAtOnce(dir)) removeCgroups([...walk(dir)].reverse().filter((d) => d !== dir));
   removeCgroups(created.slice(created.indexOf(dir)));
   removeParents(created.slice(0, created.indexOf(dir)));
 }
@@ -121,6 +116,16 @@ export function removeParents(dirs: string[]): void {
       if (code === "EBUSY" || code === "ENOTEMPTY") return;
       throw new RtError(`removing cgroup ${d}: ${describeSysError(e)}`);
     }
+  }
+}
+
+/** rmdir of a cgroup that has no child and no process left: true when it is gone. */
+export function removedAtOnce(dir: string): boolean {
+  try {
+    host().rmdir(dir);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ENOENT";
   }
 }
 

@@ -3,10 +3,11 @@
 // (/sys/fs/cgroup/devices/<rel>), rt writes the rules before the launch, and
 // the init joins it (a second CGROUP_JOIN). Nothing else of v1 is used.
 import { host } from "../sys/host.ts";
+import { childCgroups } from "./children.ts";
 import { readTextOrNull } from "../sys/files.ts";
 import * as path from "../sys/path.ts";
 import { RtError, describeSysError } from "../errors.ts";
-import { createCgroup, removeCgroups, removeParents } from "./manager.ts";
+import { createCgroup, removeCgroups, removeParents, removedAtOnce } from "./manager.ts";
 import { ruleLine, type DeviceState } from "./device-rules.ts";
 
 let cachedMount: string | null | undefined;
@@ -78,17 +79,10 @@ export function applyV1DeviceRules(dir: string, state: DeviceState): void {
 export function destroyV1DevicesCgroup(dir: string, created: string[]): void {
   const nested: string[] = [];
   const walk = (d: string) => {
-    let names: string[] = [];
-    try { names = host().readdir(d); } catch { return; }
-    for (const n of names) {
-      const sub = path.join(d, n);
-      let isDir = false;
-      try { isDir = host().lstat(sub).isDirectory; } catch { /* gone */ }
-      if (isDir) { nested.push(sub); walk(sub); }
-    }
+    for (const sub of childCgroups(d)) { nested.push(sub); walk(sub); }
   };
   if (!created.includes(dir)) return removeParents(created);
-  walk(dir);
+  if (!removedAtOnce(dir)) walk(dir);
   removeCgroups(nested);
   removeCgroups(created.slice(created.indexOf(dir)));
   removeParents(created.slice(0, created.indexOf(dir)));
