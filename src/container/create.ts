@@ -76,7 +76,6 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
   const devicesV1Dir = devicesMount ? v1Devices.v1DevicesDir(cgroupDir, mount, devicesMount) : "";
   const listenFds = Number(host().env("LISTEN_FDS") ?? 0) || 0;
   const extraFds = listenFds + (opts.preserveFds ?? 0);
-  const self = readProcStat(host().pid());
   // The dirs that do not exist yet are the ones rt will make (and may remove):
   // recorded before the first mkdir, so that an rt killed half-way leaves a
   // record that names them.
@@ -90,23 +89,11 @@ export async function createContainer(ctx: OperationContext, id: string, opts: C
   });
   // Where each resource goes, and what this host cannot enforce (refused before anything is made).
   const limits = resources.planResources(bundle.spec.linux?.resources, hierarchies, mount, false, rootless ? v1.v1Hierarchies() : []);
-  const record: ContainerRecord = {
-    ociVersion: bundle.spec.ociVersion,
-    id,
-    pid: 0,
-    pidStartTime: "",
-    bundle: bundle.dir,
-    rootfs: bundle.rootfs,
-    annotations: bundle.spec.annotations,
-    created: new Date().toISOString(),
-    cgroupDir,
-    cgroupCreated: cgroupPlanned,
+  const record = creatingRecord(bundle, id, {
+    cgroupDir, cgroupCreated: cgroupPlanned,
     ...(devicesV1Dir ? { devicesV1Dir, devicesV1Created: devicesPlanned } : {}),
     ...(v1Planned.length ? { v1Cgroups: v1Planned } : {}),
-    ...(opts.noNewKeyring ? { noNewKeyring: true } : {}),
-    creating: true,
-    ...(self ? { creator: { pid: host().pid(), startTime: self.startTime } } : {}),
-  };
+  }, opts.noNewKeyring);
   const hooks = lifecycle.createHooks(bundle.spec, record, ctx.store.dir(id), startImmediately);
   ctx.store.claim(record, { id, cgroupDir, cgroupCreated: cgroupPlanned, ...(devicesV1Dir ? { devicesV1Dir, devicesV1Created: devicesPlanned } : {}), ...(v1Planned.length ? { v1Cgroups: v1Planned.map((c) => ({ ...c, created: [...c.created] })) } : {}) });
   let pid = 0;
@@ -229,3 +216,30 @@ function checkTerminal(terminal: boolean, consoleSocket: string | undefined): vo
   if (!terminal && consoleSocket) throw new RtError("--console-socket given, but process.terminal is false");
 }
 
+/**
+ * The record of a container being made (create, restore): what it is, the
+ * cgroup dirs rt is about to make, and its creator (this rt), so that an
+ * interrupted create can be told and cleaned up (src/state/status.ts).
+ */
+export function creatingRecord(
+  bundle: { dir: string; rootfs: string; spec: { ociVersion: string; annotations?: Record<string, string> } },
+  id: string,
+  cgroups: Pick<ContainerRecord, "cgroupDir" | "cgroupCreated" | "devicesV1Dir" | "devicesV1Created" | "v1Cgroups">,
+  noNewKeyring?: boolean,
+): ContainerRecord {
+  const self = readProcStat(host().pid());
+  return {
+    ociVersion: bundle.spec.ociVersion,
+    id,
+    pid: 0,
+    pidStartTime: "",
+    bundle: bundle.dir,
+    rootfs: bundle.rootfs,
+    annotations: bundle.spec.annotations,
+    created: new Date().toISOString(),
+    ...cgroups,
+    ...(noNewKeyring ? { noNewKeyring: true } : {}),
+    creating: true,
+    ...(self ? { creator: { pid: host().pid(), startTime: self.startTime } } : {}),
+  };
+}

@@ -21,7 +21,7 @@ import { readProcStat } from "../state/proc.ts";
 import { writeFileAtomic, type ContainerRecord } from "../state/store.ts";
 import type { OperationContext } from "./context.ts";
 import { DESCRIPTORS_FILE, criuErrors, findCriu, manageCgroups } from "./checkpoint.ts";
-import { missingDirs, undoCreate } from "./create.ts";
+import { creatingRecord, missingDirs, undoCreate } from "./create.ts";
 
 export interface RestoreOptions {
   bundle?: string;
@@ -71,25 +71,12 @@ export async function restoreContainer(ctx: OperationContext, id: string, o: Res
   const rootless = callerIds().uid !== 0;
   const devicesMount = rootless ? null : v1Devices.v1DevicesMount();
   const devicesV1Dir = devicesMount ? v1Devices.v1DevicesDir(cgroupDir, mount, devicesMount) : "";
-  const self = readProcStat(host().pid());
   const cgroupPlanned = missingDirs(cgroupDir, mount);
   const devicesPlanned = devicesMount ? missingDirs(devicesV1Dir, devicesMount) : [];
-  const record: ContainerRecord = {
-    ociVersion: bundle.spec.ociVersion,
-    id,
-    pid: 0,
-    pidStartTime: "",
-    bundle: bundle.dir,
-    rootfs: bundle.rootfs,
-    annotations: bundle.spec.annotations,
-    created: new Date().toISOString(),
-    cgroupDir,
-    cgroupCreated: cgroupPlanned,
+  const record = creatingRecord(bundle, id, {
+    cgroupDir, cgroupCreated: cgroupPlanned,
     ...(devicesV1Dir ? { devicesV1Dir, devicesV1Created: devicesPlanned } : {}),
-    ...(o.noNewKeyring ? { noNewKeyring: true } : {}),
-    creating: true,
-    ...(self ? { creator: { pid: host().pid(), startTime: self.startTime } } : {}),
-  };
+  }, o.noNewKeyring);
   const stateDir = ctx.store.claim(record, { id, cgroupDir, cgroupCreated: cgroupPlanned, ...(devicesV1Dir ? { devicesV1Dir, devicesV1Created: devicesPlanned } : {}) });
   let pid = 0;
   try {
