@@ -89,10 +89,13 @@ export function planResources(res: Resources | undefined, hierarchies: V1Hierarc
     }
   }
 
+  // pids.limit 0 asks for nothing (runc 1.1 skips it; podman 4.3 writes it for
+  // --pids-limit=-1, and the config check lets it through as unset): writing
+  // it as pids.max 0 would leave the container unable to fork at all.
   const pids = res.pids;
-  if (pids && pids.limit !== undefined && pids.limit !== -1) {
+  if (pids && pids.limit !== undefined && pids.limit !== -1 && pids.limit !== 0) {
     const h = where("pids.limit", "pids");
-    w("pids.limit", "pids", h, "pids.max", pids.limit > 0 || pids.limit === 0 ? pids.limit : "max");
+    w("pids.limit", "pids", h, "pids.max", pids.limit > 0 ? pids.limit : "max");
   }
 
   const cpu = res.cpu;

@@ -6,13 +6,13 @@
 // the test rootfs and `ctr images import`ed.
 //
 // `ctr run` writes linux.resources.cpu.shares 1024 unless told
-// `--cpu-shares 0`; rt refuses it until cgroup limits land, so the flows pass
-// `--cpu-shares 0` and one test shows the default refused by name.
+// `--cpu-shares 0`; the flows pass `--cpu-shares 0` (from the days rt refused
+// it) and one test runs with the default, reading cpu.shares back.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RT, uniqueId } from "../helpers.ts";
-import { Daemon, REFUSED, RUNTIMES, need, ok, removeTree, rootfsTarball, sh, statusField, tmpDir, tmuxSession, waitUntil, type Result } from "./engines.ts";
+import { uniqueId } from "../helpers.ts";
+import { Daemon, RUNTIMES, expectFrozenThenThawed, v1CgroupFile, need, ok, removeTree, rootfsTarball, sh, statusField, tmpDir, tmuxSession, waitUntil, type Result } from "./engines.ts";
 
 const CONTAINERD = need("containerd");
 const CTR = need("ctr");
@@ -62,7 +62,6 @@ afterAll(async () => {
 }, 60_000);
 
 describe.each(RUNTIMES)("ctr run --runc-binary %s", (name, runtime) => {
-  const isRt = runtime === RT;
   const opts = ["--runc-binary", runtime, "--cpu-shares", "0"];
   // ctr run --rm can lose the output of a process that exits at once (seen
   // with runc as with rt): the command's status is kept and it ends 0.1 s later.
@@ -153,42 +152,41 @@ describe.each(RUNTIMES)("ctr run --runc-binary %s", (name, runtime) => {
   });
 
   // ctr mounts no cgroupfs in the container: the limits are read on the host, in the task's cgroup.
-  const limits: [string, string[], string, string, string][] = [
-    ["ctr run's default --cpu-shares 1024", ["--runc-binary", runtime], "linux.resources.cpu", "cpu/cpu.shares", "1024"],
-    ["--memory-limit 64 MiB", [...opts, "--memory-limit", String(64 << 20)], "linux.resources.memory", "memory/memory.limit_in_bytes", String(64 << 20)],
-  ];
-  for (const [title, args, field, file, want] of limits) {
-    it(isRt ? `${title} (refused until cgroup limits land)` : `${title}: read back in the task's cgroup`, () => {
-      const id = uniqueId(`e12-${name}`);
-      const r = ctr(["run", "-d", ...args, IMAGE, id, "sleep", "600"]);
-      try {
-        if (isRt) {
-          expect(r.code).not.toBe(0);
-          expect(r.stderr).toMatch(REFUSED(field));
-        } else {
-          expect(r.code, r.stderr).toBe(0);
-          const pid = /^\S+\s+(\d+)/m.exec(ctr(["tasks", "list"]).stdout.split("\n").find((l) => l.startsWith(id)) ?? "")?.[1];
-          const [ctrl, leaf] = file.split("/");
-          const line = fs.readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.split(":")[1]?.split(",").includes(ctrl === "cpu" ? "cpu" : ctrl));
-          expect(fs.readFileSync(path.join("/sys/fs/cgroup", ctrl, line!.split(":")[2], leaf), "utf8").trim()).toBe(want);
-        }
-      } finally { remove(id); }
-    });
-  }
+  const pidOf = (id: string) => Number(/^\S+\s+(\d+)/m.exec(ctr(["tasks", "list"]).stdout.split("\n").find((l) => l.startsWith(id)) ?? "")?.[1]);
 
-  it(isRt ? "task pause/resume (refused until cgroup limits land)" : "task pause/resume", () => {
-    const id = detached();
+  it("ctr run's default --cpu-shares 1024: runs, with cpu.shares 1024", () => {
+    const id = uniqueId(`e12-${name}`);
+    const r = ctr(["run", "-d", "--runc-binary", runtime, IMAGE, id, "sleep", "600"]);
     try {
-      const r = ctr(["tasks", "pause", id]);
-      if (isRt) {
-        expect(r.code).not.toBe(0);
-        expect(r.stderr).toMatch(/OCI runtime pause failed: unknown command "pause"/);
-      } else {
-        expect(r.code, r.stderr).toBe(0);
-        expect(ctr(["tasks", "list"]).stdout).toMatch(new RegExp(`^${id}\\s+\\d+\\s+PAUSED`, "m"));
+      expect(r.code, r.stderr).toBe(0);
+      expect(v1CgroupFile(pidOf(id), "cpu", "cpu.shares")).toBe("1024");
+    } finally { remove(id); }
+  });
+
+  it("--memory-limit 64 MiB: memory.limit_in_bytes 64 MiB; 16 MiB can be had, 100 MiB is OOM-killed", () => {
+    const limit = ["--memory-limit", String(64 << 20)];
+    const id = detached(limit);
+    try {
+      expect(v1CgroupFile(pidOf(id), "memory", "memory.limit_in_bytes")).toBe(String(64 << 20));
+    } finally { remove(id); }
+    expect(ok(run(limit, ["probe", "alloc", "16"]), "16 MiB under 64").trim()).toBe("allocated");
+    const r = run(limit, ["probe", "alloc", "100"]);
+    expect(r.code, r.stderr).toBe(137);
+    expect(r.stdout).not.toContain("allocated");
+  });
+
+  it("task pause/resume: the task's processes are frozen (freezer FROZEN, a counter stops), then go on", async () => {
+    const id = uniqueId(`e12-${name}`);
+    ok(ctr(["run", "-d", ...opts, IMAGE, id, "probe", "count", "/tmp/n"]), "ctr run -d");
+    try {
+      const status = () => new RegExp(`^${id}\\s+\\d+\\s+(\\S+)`, "m").exec(ctr(["tasks", "list"]).stdout)?.[1];
+      await expectFrozenThenThawed(pidOf(id), "/tmp/n", () => {
+        ok(ctr(["tasks", "pause", id]), "ctr tasks pause");
+        expect(status()).toBe("PAUSED");
+      }, () => {
         ok(ctr(["tasks", "resume", id]), "ctr tasks resume");
-        expect(ctr(["tasks", "list"]).stdout).toMatch(new RegExp(`^${id}\\s+\\d+\\s+RUNNING`, "m"));
-      }
+        expect(status()).toBe("RUNNING");
+      });
     } finally { remove(id); }
   });
 });

@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RT, pidAlive, uniqueId } from "../helpers.ts";
-import { Daemon, REFUSED, RUNTIMES, need, ok, removeTree, rootfsTarball, sh, statusField, tmpDir, tmuxSession, waitUntil, type Result } from "./engines.ts";
+import { Daemon, RUNTIMES, expectFrozenThenThawed, v1CgroupFile, need, ok, removeTree, rootfsTarball, sh, statusField, tmpDir, tmuxSession, waitUntil, type Result } from "./engines.ts";
 
 const DOCKERD = need("dockerd");
 // Debian's client; /usr/local/bin may hold a newer docker first in PATH.
@@ -150,15 +150,15 @@ describe.each(RUNTIMES)("docker --runtime %s", (name) => {
   });
 
   // On this hybrid host the shim reads stats from the v1 hierarchies (memory,
-  // pids) of the container's pid; rt places containers in cgroup v2 (and the
-  // v1 devices hierarchy) only, so it reads the cgroup the shim itself is in.
-  it(isRt ? "stats --no-stream: the shim reads v1 memory and pids cgroups, where rt does not place the container (shows 0 PIDs)" : "stats --no-stream: the container's own pids and memory", () => {
+  // pids) of the container's pid; both runtimes place the container there.
+  it("stats --no-stream: the container's own pids and memory", () => {
     const id = detached(["sleep", "600"]);
-    const out = ok(docker(["stats", "--no-stream", "--format", "{{.PIDs}} {{.MemUsage}}", id]), "docker stats");
-    const [pids, mem] = out.split(" ");
-    expect(pids).toBe(isRt ? "0" : "1");
-    if (!isRt) expect(mem).toMatch(/^\d+(\.\d+)?KiB$/);
-    docker(["rm", "--force", id]);
+    try {
+      const out = ok(docker(["stats", "--no-stream", "--format", "{{.PIDs}} {{.MemUsage}}", id]), "docker stats");
+      const [pids, mem] = out.split(" ");
+      expect(pids).toBe("1");
+      expect(mem).toMatch(/^\d+(\.\d+)?KiB$/);
+    } finally { docker(["rm", "--force", id]); }
   });
 
   it("live-restore: dockerd restarted while a container runs; it survives and is still managed", async () => {
@@ -223,34 +223,44 @@ describe.each(RUNTIMES)("docker --runtime %s", (name) => {
     expect(ok(run(["--user", "1000:1000"], ["/bin/sh", "-c", "id -u; id -g"]), "docker run --user")).toBe("1000\n1000\n");
   });
 
-  const limits: [string, string[], string, string][] = [
-    ["-m 64m", ["-m", "64m"], "linux.resources.memory", "/sys/fs/cgroup/memory/memory.limit_in_bytes:67108864"],
-    ["--pids-limit 100", ["--pids-limit", "100"], "linux.resources.pids", "/sys/fs/cgroup/pids/pids.max:100"],
-    ["--cpus 0.5", ["--cpus", "0.5"], "linux.resources.cpu", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us:50000"],
-  ];
-  for (const [title, args, field, readback] of limits) {
-    it(isRt ? `${title} (refused until cgroup limits land)` : `${title}: read back in the container's cgroup`, () => {
-      const [file, want] = readback.split(":");
-      const r = run(args, ["cat", file]);
-      if (isRt) {
-        expect(r.code).toBe(125);
-        expect(r.stderr).toMatch(REFUSED(field));
-      } else expect(r.stdout.trim(), r.stderr).toBe(want);
-    });
-  }
+  // Limits, read back on the host in the container's v1 cgroups, then felt inside it.
+  const pidOf = (id: string) => Number(docker(["inspect", "--format", "{{.State.Pid}}", id]).stdout.trim());
+  const limited = (args: string[], check: (pid: number) => void) => {
+    const id = detached(["sleep", "600"], args);
+    try { check(pidOf(id)); } finally { docker(["rm", "--force", id]); }
+  };
 
-  it(isRt ? "pause/unpause (refused until cgroup limits land)" : "pause/unpause", () => {
-    const id = detached(["sleep", "600"]);
-    const r = docker(["pause", id]);
-    if (isRt) {
-      expect(r.code).not.toBe(0);
-      expect(r.stderr).toMatch(/OCI runtime pause failed: unknown command "pause"/);
-    } else {
-      expect(r.code, r.stderr).toBe(0);
-      expect(docker(["inspect", "--format", "{{.State.Status}}", id]).stdout.trim()).toBe("paused");
-      ok(docker(["unpause", id]), "docker unpause");
-      expect(docker(["inspect", "--format", "{{.State.Status}}", id]).stdout.trim()).toBe("running");
-    }
-    docker(["rm", "--force", id]);
+  it("-m 64m: memory.limit_in_bytes 64 MiB; 16 MiB can be had, 100 MiB is OOM-killed", () => {
+    limited(["-m", "64m"], (pid) => expect(v1CgroupFile(pid, "memory", "memory.limit_in_bytes")).toBe(String(64 << 20)));
+    expect(ok(run(["-m", "64m"], ["probe", "alloc", "16"]), "16 MiB under -m 64m")).toBe("allocated\n");
+    const r = run(["-m", "64m"], ["probe", "alloc", "100"]);
+    expect(r.code, r.stderr).toBe(137);
+    expect(r.stdout).toBe("");
+  });
+
+  it("--pids-limit 100: pids.max 100; the container's init forks 99 children, no more", () => {
+    limited(["--pids-limit", "100"], (pid) => expect(v1CgroupFile(pid, "pids", "pids.max")).toBe("100"));
+    expect(ok(run(["--pids-limit", "100"], ["probe", "forks", "150"]), "probe forks")).toBe("99\n");
+  });
+
+  it("--cpus 0.5: cpu.cfs_quota_us 50000 per cpu.cfs_period_us 100000", () => {
+    limited(["--cpus", "0.5"], (pid) => {
+      expect(v1CgroupFile(pid, "cpu", "cpu.cfs_quota_us")).toBe("50000");
+      expect(v1CgroupFile(pid, "cpu", "cpu.cfs_period_us")).toBe("100000");
+    });
+  });
+
+  it("pause/unpause: the container's processes are frozen (freezer FROZEN, a counter stops), then go on", async () => {
+    const id = detached(["probe", "count", "/tmp/n"]);
+    try {
+      const status = () => docker(["inspect", "--format", "{{.State.Status}}", id]).stdout.trim();
+      await expectFrozenThenThawed(pidOf(id), "/tmp/n", () => {
+        ok(docker(["pause", id]), "docker pause");
+        expect(status()).toBe("paused");
+      }, () => {
+        ok(docker(["unpause", id]), "docker unpause");
+        expect(status()).toBe("running");
+      });
+    } finally { docker(["rm", "--force", id]); }
   });
 });

@@ -6,6 +6,7 @@
 import { spawn, spawnSync, type SpawnSyncOptions } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { expect } from "vitest";
 import { REPO, RT, ROOTFS, tmpDir, uniqueId, waitFor } from "../helpers.ts";
 
 export interface Result { code: number; stdout: string; stderr: string }
@@ -101,8 +102,35 @@ export function statusField(text: string, key: string): string | undefined {
   return new RegExp(`^${key}:\\s*(.*)$`, "m").exec(text)?.[1];
 }
 
-/** rt's fail-closed refusal as the engine relays it to its user: the field and rt's reason. */
-export const REFUSED = (field: string) => new RegExp(`${field.replaceAll(".", "\\.").replaceAll("[", "\\[").replaceAll("]", "\\]")}: cgroup resource limits: not implemented yet`);
+/**
+ * A v1 controller's file for a process, read on the host in the cgroup that
+ * /proc/<pid>/cgroup names (rt and runc both place the container in every
+ * mounted v1 hierarchy on this hybrid host).
+ */
+export function v1CgroupFile(pid: number | string, controller: string, file: string): string {
+  const line = fs.readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.split(":")[1]?.split(",").includes(controller));
+  if (!line) throw new Error(`pid ${pid} is in no v1 ${controller} cgroup`);
+  return fs.readFileSync(path.join("/sys/fs/cgroup", controller, line.split(":").slice(2).join(":"), file), "utf8").trim();
+}
+
+/**
+ * Pause and resume through the engine, seen from outside: the container runs
+ * `probe count <counter>` (a number written every 10 ms), read on the host
+ * through /proc/<pid>/root. Paused, the v1 freezer says FROZEN and the number
+ * stays put; resumed, THAWED and it goes on.
+ */
+export async function expectFrozenThenThawed(pid: number, counter: string, pause: () => void, resume: () => void): Promise<void> {
+  const read = () => { try { return Number(fs.readFileSync(`/proc/${pid}/root${counter}`, "utf8")); } catch { return 0; } };
+  await waitUntil(() => read() > 0, "the counter to start");
+  pause();
+  expect(v1CgroupFile(pid, "freezer", "freezer.state")).toBe("FROZEN");
+  const at = read();
+  await new Promise((r) => setTimeout(r, 300));
+  expect(read(), "the counter while paused").toBe(at);
+  resume();
+  expect(v1CgroupFile(pid, "freezer", "freezer.state")).toBe("THAWED");
+  await waitUntil(() => read() > at, "the counter to go on after the resume");
+}
 
 // -- tmux, for the interactive flows (run -it) ------------------------------
 

@@ -31,7 +31,13 @@ describe("linux.resources → cgroup files", () => {
   it("v1: each controller's own hierarchy, memory+swap as memsw, the period before the quota", () => {
     const h = [{ name: "cpu", mount: "/c", controllers: ["cpu"] }, { name: "memory", mount: "/m", controllers: ["memory"] }, { name: "pids", mount: "/p", controllers: ["pids"] }];
     const w = planResources({ memory: { limit: 100, swap: 300, swappiness: 0, disableOOMKiller: true }, cpu: { quota: 20000, period: 50000 }, pids: { limit: 0 } }, h, unified(""));
-    expect(files(w)).toEqual(["memory:memory.limit_in_bytes=100", "memory:memory.memsw.limit_in_bytes=300", "memory:memory.swappiness=0", "memory:memory.oom_control=1", "pids:pids.max=0", "cpu:cpu.cfs_period_us=50000", "cpu:cpu.cfs_quota_us=20000"]);
+    expect(files(w)).toEqual(["memory:memory.limit_in_bytes=100", "memory:memory.memsw.limit_in_bytes=300", "memory:memory.swappiness=0", "memory:memory.oom_control=1", "cpu:cpu.cfs_period_us=50000", "cpu:cpu.cfs_quota_us=20000"]);
+  });
+
+  it("pids.limit 0 asks for nothing (as runc 1.1 reads it, and podman writes it for --pids-limit=-1): no pids.max 0", () => {
+    const h = [{ name: "pids", mount: "/p", controllers: ["pids"] }];
+    expect(files(planResources({ pids: { limit: 0 } }, h, unified("")))).toEqual([]);
+    expect(files(planResources({ pids: { limit: 100 } }, h, unified("")))).toEqual(["pids:pids.max=100"]);
   });
 
   it("a field whose controller the host lacks is refused naming the field and the controller", () => {
