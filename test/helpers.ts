@@ -100,8 +100,14 @@ export function unifiedMount(): string {
  * container inherits rt's stdout and stderr, so they must be files — a pipe
  * would stay open, and the caller would wait, until the container exits.
  */
+// The output dirs of detached runs: read by tests after rt returns, removed
+// when the test file's process exits (the containers are gone by then).
+const outDirs: string[] = [];
+process.on("exit", () => { for (const d of outDirs) fs.rmSync(d, { recursive: true, force: true }); });
+
 export function rtDetached(root: string, args: string[], opts: SpawnSyncOptions = {}): RtResult & { out: string } {
   const dir = tmpDir("rt-out-");
+  outDirs.push(dir);
   const out = path.join(dir, "stdout");
   const outFd = fs.openSync(out, "w");
   const errFd = fs.openSync(path.join(dir, "stderr"), "w");

@@ -240,7 +240,7 @@ describe.each(RUNTIMES)("podman --runtime %s", (name, runtime) => {
   });
 });
 
-// Registered by name, as REGISTER.md says: with rt in runtime_supports_json,
+// Registered by name, as the README's Engines section says: with rt in runtime_supports_json,
 // conmon has rt write its errors as JSON (--log-format json) and podman shows
 // rt's one line as is; without, podman relays rt's raw stderr, prefixed again.
 describe("podman with rt registered in containers.conf", () => {
