@@ -68,15 +68,11 @@ export function criuDumpArgs(spec: Spec, pid: number, rootfs: string, images: st
   });
   const args = ["dump", "--tree", String(pid), "--images-dir", images, "--work-dir", work, "--log-file", "dump.log", "-v4", "--root", rootfs, manageCgroups(o.manageCgroupsMode)];
   if (o.leaveRunning) args.push("--leave-running");
-  if (o.tcpEstablished) args.push("--tcp-established");
-  if (o.fileLocks) args.push("--file-locks");
-  if (o.extUnixSk) args.push("--ext-unix-sk");
-  if (o.shellJob) args.push("--shell-job");
+  args.push(...criuFlags(o));
   // Bind mounts come from outside the container's tree: CRIU dumps them as
   // external, by destination, and a restore maps them back.
   for (const m of spec.mounts ?? []) {
-    const bind = m.type === "bind" || (m.options ?? []).some((x) => x === "bind" || x === "rbind");
-    if (bind) args.push("--external", `mnt[${m.destination}]:${m.destination}`);
+    if (isBindMount(m)) args.push("--external", `mnt[${m.destination}]:${m.destination}`);
   }
   return args;
 }
@@ -103,6 +99,20 @@ export function findCriu(): string {
 const CGROUP_MODES = ["soft", "full", "strict", "ignore"];
 
 /** CRIU's --manage-cgroups, with runc's --manage-cgroups-mode if given. */
+/** The CRIU switches checkpoint and restore share. */
+export function criuFlags(o: { tcpEstablished?: boolean; fileLocks?: boolean; extUnixSk?: boolean; shellJob?: boolean }): string[] {
+  const out: string[] = [];
+  if (o.tcpEstablished) out.push("--tcp-established");
+  if (o.fileLocks) out.push("--file-locks");
+  if (o.extUnixSk) out.push("--ext-unix-sk");
+  if (o.shellJob) out.push("--shell-job");
+  return out;
+}
+
+export function isBindMount(m: NonNullable<Spec["mounts"]>[number]): boolean {
+  return m.type === "bind" || (m.options ?? []).some((x) => x === "bind" || x === "rbind");
+}
+
 export function manageCgroups(mode: string | undefined): string {
   if (mode === undefined) return "--manage-cgroups";
   if (!CGROUP_MODES.includes(mode)) throw new RtError(`--manage-cgroups-mode: ${JSON.stringify(mode)} is not one of ${CGROUP_MODES.join(", ")}`);

@@ -20,7 +20,7 @@ import { validateId } from "../state/id.ts";
 import { readProcStat } from "../state/proc.ts";
 import { writeFileAtomic, type ContainerRecord } from "../state/store.ts";
 import type { OperationContext } from "./context.ts";
-import { DESCRIPTORS_FILE, criuErrors, findCriu, manageCgroups } from "./checkpoint.ts";
+import { DESCRIPTORS_FILE, criuErrors, criuFlags, findCriu, isBindMount, manageCgroups } from "./checkpoint.ts";
 import { creatingRecord, missingDirs, undoCreate } from "./create.ts";
 
 export interface RestoreOptions {
@@ -142,13 +142,9 @@ function refuseUndescribable(spec: Spec, o: RestoreOptions): void {
 export function criuRestoreArgs(spec: Spec, bundleDir: string, rootfs: string, images: string, work: string, cgroupRel: string, pidFile: string, o: RestoreOptions): string[] {
   const args = ["restore", "--images-dir", images, "--work-dir", work, "--log-file", "restore.log", "-v4", "--root", rootfs,
     "--restore-detached", "--pidfile", pidFile, manageCgroups(o.manageCgroupsMode), "--cgroup-root", `/${cgroupRel}`];
-  if (o.tcpEstablished) args.push("--tcp-established");
-  if (o.fileLocks) args.push("--file-locks");
-  if (o.extUnixSk) args.push("--ext-unix-sk");
-  if (o.shellJob) args.push("--shell-job");
+  args.push(...criuFlags(o));
   for (const m of spec.mounts ?? []) {
-    const bind = m.type === "bind" || (m.options ?? []).some((x) => x === "bind" || x === "rbind");
-    if (bind && m.source) args.push("--external", `mnt[${m.destination}]:${path.resolve(bundleDir, m.source)}`);
+    if (isBindMount(m) && m.source) args.push("--external", `mnt[${m.destination}]:${path.resolve(bundleDir, m.source)}`);
   }
   return args;
 }
