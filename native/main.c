@@ -107,6 +107,7 @@ static int run_child_op(const struct op *o, long i) {
   case OP_KEYRING: return op_keyring(o);
   case OP_DUMPABLE: return op_dumpable(o);
   case OP_SETSID: return op_setsid();
+  case OP_TMPCOPYUP: return op_tmpcopyup(o);
   /* Never skip an op silently: an unknown one fails the create. */
   default: return fail(ENOSYS, "%s: this rt-exec does not carry it out", op_name(o->code));
   }

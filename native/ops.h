@@ -59,6 +59,8 @@ int op_bind_rootfs(const struct op *o);
 int op_bind_device(const struct op *o);
 /* A mount target resolved (and created) in the rootfs as MOUNT does: an O_PATH fd, or -1 after fail(). */
 int open_target_in_root(const char *target, const char *create, const char *root);
+/* A directory resolved in the rootfs as a MOUNT target, O_RDONLY|O_DIRECTORY: an fd, or -1 with errno (no report). */
+int open_dir_in_root(const char *target, const char *root);
 /* target now has a mount whose root is fd's inode, for the ops that finish it (remount, MOUNT_SETATTR). */
 void remember_bind(const char *target, int fd);
 int op_pivot_root(const struct op *o);
@@ -145,6 +147,9 @@ int op_hook_run(const struct op *o, long idx);
 int hooks_relay(const char *line, int release_fd);
 /* ops_keyring.c: the init's own session keyring */
 int op_keyring(const struct op *o);
+
+/* ops_tmpcopyup.c: a tmpfs that starts with a copy of the directory it covers */
+int op_tmpcopyup(const struct op *o);
 
 /* selfexec.c */
 void ensure_sealed_self(char **argv, int report_fd);

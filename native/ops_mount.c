@@ -194,6 +194,15 @@ int open_target_in_root(const char *target, const char *create, const char *root
   return tfd;
 }
 
+/* A directory in the rootfs, resolved like a MOUNT target, opened for
+ * reading (O_RDONLY|O_DIRECTORY: getdents needs more than O_PATH). -1 with
+ * errno set, no report: TMPCOPYUP decides what a failure means. */
+int open_dir_in_root(const char *target, const char *root) {
+  int rfd = open_root(root);
+  if (rfd < 0) return -1;
+  return openat2_in_root(rfd, target, O_RDONLY | O_DIRECTORY);
+}
+
 /* MOUNT source target fstype flags data create root */
 int op_mount(const struct op *o) {
   uint64_t flags;

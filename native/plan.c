@@ -84,6 +84,7 @@ static const struct {
     [OP_KEYRING] = {"KEYRING", 2, 2, CHILD},
     [OP_DUMPABLE] = {"DUMPABLE", 1, 1, ANY},
     [OP_SETSID] = {"SETSID", 0, 0, CHILD},
+    [OP_TMPCOPYUP] = {"TMPCOPYUP", 3, 3, CHILD},
 };
 
 const char *op_name(uint32_t code) { return code < OP_COUNT ? ops[code].name : "unknown op"; }

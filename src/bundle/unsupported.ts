@@ -75,7 +75,7 @@ export const REFUSALS: readonly Refusal[] = [
   { path: "process.apparmorProfile", reason: (h) => lsm("AppArmor", h.apparmor, "profiles") },
   { path: "process.selinuxLabel", reason: (h) => lsm("SELinux", h.selinux, "labels") },
   { path: "linux.mountLabel", reason: (h) => lsm("SELinux", h.selinux, "labels") },
-  { path: "mounts[].options", reason: "tmpcopyup (copying the directory's contents into the new tmpfs): " + TODO, when: (v) => Array.isArray(v) && v.includes("tmpcopyup") },
+  { path: "mounts[].options", reason: "tmpcopyup is for a tmpfs mount only (it copies the directory's contents into the new tmpfs)", when: (v, m) => Array.isArray(v) && v.includes("tmpcopyup") && m.type !== "tmpfs" },
   { path: "mounts[].options", reason: "a bind mount takes no filesystem options (mount(2) ignores them): only flags, propagation and bind or rbind", when: BIND_WITH_DATA },
   { path: "process.commandLine", reason: "is for Windows only" },
   { path: "process.user.username", reason: "is for Windows only (Linux uses uid and gid)" },

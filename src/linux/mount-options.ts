@@ -16,6 +16,8 @@ export interface ParsedMountOptions {
   /** Recursive attributes (rro, rnosuid, …) for mount_setattr(AT_RECURSIVE); 0/0 if none. */
   attrSet: number;
   attrClr: number;
+  /** tmpcopyup (crun's, podman's): a tmpfs that starts with a copy of the directory it covers. */
+  tmpcopyup: boolean;
 }
 
 // MOUNT_ATTR_* of <linux/mount.h>. Atime modes share one field: changing it
@@ -76,13 +78,13 @@ export const MOUNT_OPTION_NAMES: readonly string[] = [
 ];
 
 export function parseMountOptions(options: string[] | undefined, type: string | undefined, _field: string): ParsedMountOptions {
-  const out: ParsedMountOptions = { flags: 0, cleared: 0, propagation: 0, bind: type === "bind", recursive: false, data: "", attrSet: 0, attrClr: 0 };
+  const out: ParsedMountOptions = { flags: 0, cleared: 0, propagation: 0, bind: type === "bind", recursive: false, data: "", attrSet: 0, attrClr: 0, tmpcopyup: false };
   const data: string[] = [];
   (options ?? []).forEach((opt) => {
     if (opt === "bind") { out.bind = true; return; }
     if (opt === "rbind") { out.bind = true; out.recursive = true; return; }
     if (opt === "defaults") return;
-    if (opt === "tmpcopyup") return; // runc extension: accepted, nothing to copy in a fresh tmpfs here
+    if (opt === "tmpcopyup") { out.tmpcopyup = true; return; } // on a tmpfs only (unsupported.ts refuses it elsewhere)
     const f = FLAG_OPTIONS[opt];
     if (f) {
       if (f[1]) { out.flags |= f[0]; out.cleared &= ~f[0]; } else { out.flags &= ~f[0]; out.cleared |= f[0]; }

@@ -229,7 +229,12 @@ function planMount(plan: Plan, propagations: Plan, m: Mount, i: number, input: P
     const perMount = opts.flags & ~(MS.REMOUNT | MS.BIND | MS.REC);
     if (perMount) plan.push({ op: Op.MOUNT, field, args: ["", target, "", MS.REMOUNT | MS.BIND | perMount, "", "", input.rootfs] });
   } else {
+    // tmpcopyup: the directory the tmpfs covers is opened before the mount
+    // and its tree copied into the new tmpfs after it (native/PLAN.md TMPCOPYUP).
+    const copyup = opts.tmpcopyup && type === "tmpfs";
+    if (copyup) plan.push({ op: Op.TMPCOPYUP, field, args: ["open", target, input.rootfs] });
     plan.push({ op: Op.MOUNT, field, args: [m.source ?? type, target, type, opts.flags, opts.data, "dir", input.rootfs] });
+    if (copyup) plan.push({ op: Op.TMPCOPYUP, field, args: ["copy", target, input.rootfs] });
   }
   if (opts.propagation) propagations.push({ op: Op.PROPAGATE, field, args: [target, opts.propagation, "/"] });
   // Recursive attributes right away, as runc does: they cover the tree this

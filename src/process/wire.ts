@@ -17,6 +17,7 @@ export enum Op {
   SCHEDULER = 47, IOPRIO = 48, CPU_AFFINITY = 49, MEMPOLICY = 50, TIMENS = 51, DEVICE_FILTER = 52,
   USERNS_FD = 53, MOUNT_IDMAP = 54, CHROOT = 55, IDMAP_TREE = 56, NETDEV = 57,
   HOOK_FIFO = 58, HOOK_PID = 59, HOOK_PAUSE = 60, HOOK_RUN = 61, KEYRING = 62, DUMPABLE = 63, SETSID = 64,
+  TMPCOPYUP = 65,
 }
 
 /** One step of the plan. `field` names the config.json field it came from (for errors). */

@@ -99,6 +99,21 @@ describe("buildPlan", () => {
     expect(dev.args).toEqual(["tmpfs", "/dev", "tmpfs", MS.NOSUID | MS.STRICTATIME, "mode=755,size=65536k", "dir", "/b/rootfs"]);
   });
 
+  it("a tmpfs with tmpcopyup: TMPCOPYUP open before its MOUNT, TMPCOPYUP copy right after it; without the option, none", () => {
+    const plan = buildPlan(input((s) => {
+      s.mounts = [{ destination: "/etc", type: "tmpfs", source: "tmpfs", options: ["tmpcopyup", "nosuid", "mode=755"] }, { destination: "/run", type: "tmpfs", source: "tmpfs", options: ["nosuid"] }];
+    }));
+    const m = plan.filter((o) => o.field === "mounts[0] (/etc)");
+    expect(m.map((o) => o.op)).toEqual([Op.TMPCOPYUP, Op.MOUNT, Op.TMPCOPYUP]);
+    expect(m[0].args).toEqual(["open", "/etc", "/b/rootfs"]);
+    expect(m[1].args).toEqual(["tmpfs", "/etc", "tmpfs", MS.NOSUID, "mode=755", "dir", "/b/rootfs"]);
+    expect(m[2].args).toEqual(["copy", "/etc", "/b/rootfs"]);
+    expect(plan.indexOf(m[2])).toBe(plan.indexOf(m[1]) + 1);
+    expect(plan.filter((o) => o.field === "mounts[1] (/run)").map((o) => o.op)).toEqual([Op.MOUNT]);
+    expect(plan.indexOf(m[0])).toBeGreaterThan(plan.findIndex((o) => o.op === Op.BIND_ROOTFS));
+    expect(() => encodePlan(plan)).not.toThrow();
+  });
+
   it("bind mounts get a separate remount for their flags, and propagation after", () => {
     const plan = buildPlan(input((s) => { s.mounts = [{ destination: "/data", source: "/tmp", options: ["rbind", "ro", "rprivate"] }]; }));
     const m = plan.filter((o) => o.field === "mounts[0] (/data)");

@@ -73,13 +73,17 @@ describe("refusals", () => {
     ]);
   });
 
-  it("mount options: tmpcopyup is refused, other options (idmap and ridmap included) pass", () => {
+  it("mount options: tmpcopyup is refused on anything but a tmpfs, other options (idmap and ridmap included) and tmpcopyup on a tmpfs pass", () => {
     const got = issues((s) => {
       const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
-      s.mounts.push({ destination: "/a", source: "/tmp", options: ["rbind", "idmap"], uidMappings: map, gidMappings: map }, { destination: "/b", type: "tmpfs", source: "tmpfs", options: ["tmpcopyup"] });
+      s.mounts.push(
+        { destination: "/a", source: "/tmp", options: ["rbind", "idmap"], uidMappings: map, gidMappings: map },
+        { destination: "/b", type: "tmpfs", source: "tmpfs", options: ["tmpcopyup"] },
+        { destination: "/c", source: "/tmp", options: ["rbind", "tmpcopyup"] },
+      );
     });
-    expect(got.map((i) => i.path)).toEqual(["mounts[9].options"]);
-    expect(got[0].message).toMatch(/^tmpcopyup/);
+    expect(got.map((i) => i.path)).toEqual(["mounts[10].options"]);
+    expect(got[0].message).toMatch(/^tmpcopyup is for a tmpfs mount only/);
   });
 
   it("a bind mount with filesystem options is refused (mount(2) ignores them); flags and propagation pass", () => {
