@@ -22,16 +22,8 @@ static char *const *exec_argv;
 static char exec_path[PATH_MAX]; /* argv[0] resolved; empty until then */
 
 int op_open_fifo(const struct op *o) {
-  const char *p = o->argv[0];
-  /* EEXIST is an error: a fifo someone else made could have other readers. */
-  if (mkfifo(p, 0600) < 0) return fail(errno, "mkfifo %s", p);
-  /* O_RDWR: the open does not wait for a writer, and a reader always exists,
-   * so `rt start`'s open for writing never blocks either. */
-  close_own(&S.fifo_fd);
-  S.fifo_fd = open(p, O_RDWR | O_CLOEXEC);
-  if (S.fifo_fd < 0) return fail(errno, "open %s", p);
-  own_fd(S.fifo_fd);
-  return 0;
+  /* The exec fifo: `rt start` writes its byte here (O_RDWR: a reader always exists, so that open never blocks). */
+  return make_fifo(o->argv[0], &S.fifo_fd);
 }
 
 int op_env(const struct op *o) {

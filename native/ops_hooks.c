@@ -29,14 +29,8 @@
 static char host_pid[24] = "0";
 
 int op_hook_fifo(const struct op *o) {
-  const char *p = o->argv[0];
-  if (mkfifo(p, 0600) < 0) return fail(errno, "mkfifo %s", p);
-  /* O_RDWR: never waits for a reader; `rt start` opens it to read. */
-  close_own(&S.hook_fifo_fd);
-  S.hook_fifo_fd = open(p, O_RDWR | O_CLOEXEC);
-  if (S.hook_fifo_fd < 0) return fail(errno, "open %s", p);
-  own_fd(S.hook_fifo_fd);
-  return 0;
+  /* Where the init tells `rt start` how its startContainer hooks went. */
+  return make_fifo(o->argv[0], &S.hook_fifo_fd);
 }
 
 int op_hook_pid(const struct op *o) {

@@ -1,6 +1,7 @@
 /* Strict numbers, single-write file updates, and the list of our own fds. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "report.h"
@@ -118,4 +119,13 @@ void close_own(int *fd) {
   close(*fd);
   *fd = -1;
   errno = e;
+}
+
+int make_fifo(const char *path, int *fd) {
+  if (mkfifo(path, 0600) < 0) return fail(errno, "mkfifo %s", path);
+  close_own(fd);
+  *fd = open(path, O_RDWR | O_CLOEXEC);
+  if (*fd < 0) return fail(errno, "open %s", path);
+  own_fd(*fd);
+  return 0;
 }

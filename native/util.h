@@ -30,6 +30,11 @@ void disown_fd(int fd);
 int is_own_fd(int fd);
 /* Our fds in ascending order (at most max); returns how many. */
 int own_fds(int *out, int max);
+/* mkfifo(path, 0600) (EEXIST is an error: a fifo someone else made could
+ * have other readers), then open it O_RDWR into *fd (closing what *fd held)
+ * and own it: the open never waits, and neither does the other side's.
+ * 0, or -1 after fail(). */
+int make_fifo(const char *path, int *fd);
 /* Closes fd (if >= 0) and forgets it; keeps errno. */
 void close_own(int *fd);
 
