@@ -39,7 +39,7 @@ interface Refusal {
   when?: (value: unknown, holder: Record<string, unknown>) => boolean;
 }
 
-const TODO = "not implemented yet";
+const NOT_YET = "not implemented yet";
 const OTHER_PLATFORM = "is for another platform: rt runs Linux containers only";
 const lsm = (name: string, has: boolean, what: string) =>
   has ? `rt does not apply ${name} ${what} yet` : `this host has no ${name}`;
@@ -65,13 +65,13 @@ export const REFUSALS: readonly Refusal[] = [
   // Not on any branch yet.
   // memory, cpu and pids are applied (src/cgroups/resources.ts), but for these:
   { path: "linux.resources.memory.kernel", reason: "kernel memory limits are deprecated, and gone from cgroup v2 and from Linux 6.x's v1" },
-  { path: "linux.resources.memory.kernelTCP", reason: `kernel TCP memory limits: ${TODO}` },
-  { path: "linux.resources.memory.useHierarchy", reason: `memory.use_hierarchy: ${TODO}` },
-  { path: "linux.resources.blockIO", reason: `cgroup resource limits: ${TODO}` },
-  { path: "linux.resources.hugepageLimits", reason: `cgroup resource limits: ${TODO}` },
+  { path: "linux.resources.memory.kernelTCP", reason: `kernel TCP memory limits: ${NOT_YET}` },
+  { path: "linux.resources.memory.useHierarchy", reason: `memory.use_hierarchy: ${NOT_YET}` },
+  { path: "linux.resources.blockIO", reason: `cgroup resource limits: ${NOT_YET}` },
+  { path: "linux.resources.hugepageLimits", reason: `cgroup resource limits: ${NOT_YET}` },
   { path: "linux.resources.network", reason: "net_cls and net_prio are cgroup v1 controllers; rt manages cgroup v2 only" },
-  { path: "linux.resources.rdma", reason: `cgroup resource limits: ${TODO}` },
-  { path: "linux.intelRdt", when: PRESENT, reason: (h) => (h.resctrl ? `Intel RDT: ${TODO}` : "this host has no resctrl filesystem (/sys/fs/resctrl)") },
+  { path: "linux.resources.rdma", reason: `cgroup resource limits: ${NOT_YET}` },
+  { path: "linux.intelRdt", when: PRESENT, reason: (h) => (h.resctrl ? `Intel RDT: ${NOT_YET}` : "this host has no resctrl filesystem (/sys/fs/resctrl)") },
   { path: "process.apparmorProfile", reason: (h) => lsm("AppArmor", h.apparmor, "profiles") },
   { path: "process.selinuxLabel", reason: (h) => lsm("SELinux", h.selinux, "labels") },
   { path: "linux.mountLabel", reason: (h) => lsm("SELinux", h.selinux, "labels") },

@@ -30,8 +30,8 @@ function expectRefused(edit: (s: any) => void, field: string, reason: string | R
   expect(processesInCgroupsNamed(id), "process left behind").toEqual([]);
 }
 
-const TODO = "not implemented yet";
-const RES = `cgroup resource limits: ${TODO}`;
+const NOT_YET = "not implemented yet";
+const RES = `cgroup resource limits: ${NOT_YET}`;
 
 describe("refused by name: not carried out by rt", () => {
   it("cgroup resource limits, each controller", () => {
@@ -59,7 +59,7 @@ describe("refused by name: not carried out by rt", () => {
   });
 
   it("linux.intelRdt, without resctrl on this host", () => {
-    const reason = hostFacts().resctrl ? `Intel RDT: ${TODO}` : "this host has no resctrl filesystem (/sys/fs/resctrl)";
+    const reason = hostFacts().resctrl ? `Intel RDT: ${NOT_YET}` : "this host has no resctrl filesystem (/sys/fs/resctrl)";
     expectRefused((s) => { s.linux.intelRdt = { closID: "c1", l3CacheSchema: "L3:0=f", memBwSchema: "MB:0=50", schemata: ["L2:0=f"], enableMonitoring: true }; }, "linux.intelRdt", reason);
   });
 
