@@ -88,6 +88,9 @@ const cases = {
   // freeze and thaw the running sleeper (each waits until the kernel has done it)
   "update --pids-limit (running container)": (rtm) => time(rtm.bin, ["--root", rtm.root, "update", "--pids-limit", String(1000 + (seq++ % 2)), "sleeper"]),
   "pause + resume (running container)": (rtm) => time(rtm.bin, ["--root", rtm.root, "pause", "sleeper"]) + time(rtm.bin, ["--root", rtm.root, "resume", "sleeper"]),
+  // one stats line of the running sleeper (cpu, memory, pids), as monitoring polls it
+  "events --stats (running container)": (rtm) => time(rtm.bin, ["--root", rtm.root, "events", "--stats", "sleeper"]),
+  "list (one container)": (rtm) => time(rtm.bin, ["--root", rtm.root, "list"]),
 };
 
 // A running container for `state` and `exec`.
