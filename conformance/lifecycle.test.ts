@@ -296,10 +296,15 @@ describe("command-line interface", () => {
     expect(bad.stderr).toContain("--log-format: must be text or json");
   });
 
-  it("--systemd-cgroup is accepted as a global option (engines pass it)", () => {
+  it("--systemd-cgroup is accepted as a global option by commands it does not change (engines pass it), and refused by name by create (no systemd driver)", () => {
     const r = rt(root, ["--systemd-cgroup", "state", "no-such-one"]);
     expect(r.stderr).toContain('container "no-such-one" does not exist');
     expect(r.stderr).not.toContain("unknown global option");
+    const id = uniqueId();
+    const c = rt(root, ["--systemd-cgroup", "create", "--bundle", makeBundle(testSpec(["/bin/probe", "true"])), id]);
+    expect(c.code).toBe(1);
+    expect(c.stderr).toBe("rt: --systemd-cgroup: the systemd cgroup driver is not implemented yet (rt manages cgroups itself: use the engine's cgroupfs driver)\n");
+    expect(fs.existsSync(path.join(root, id))).toBe(false);
   });
 
   it("--version prints the rt and spec versions", () => {

@@ -1,7 +1,7 @@
 import { print } from "./out.ts";
 import type { Globals } from "./main.ts";
 import { intOption, parseCommand, type ParsedCommand } from "./parse.ts";
-import { runtimeFor } from "./runtime-for.ts";
+import { refuseSystemdCgroup, runtimeFor } from "./runtime-for.ts";
 import type { CreateOptions } from "../runtime.ts";
 
 // --no-new-keyring: the init keeps the caller's session keyring instead of a
@@ -39,6 +39,7 @@ export async function run(argv: string[], g: Globals): Promise<number> {
     print(`usage: rt create [--bundle <dir>] [--pid-file <file>] [--console-socket <path>] [--preserve-fds <n>] [--no-pivot] [--no-new-keyring] [--no-subreaper] <container-id>\n`);
     return 0;
   }
+  refuseSystemdCgroup(g);
   await runtimeFor(g).create(positionals[0], toCreateOptions(values));
   return 0;
 }

@@ -49,7 +49,7 @@ global options:
   --log <file>              also write diagnostics to <file>
   --log-format text|json    format of --log lines (default text)
   --debug                   print the plan and executor reports
-  --systemd-cgroup          accepted for compatibility (cgroupsPath slice:prefix:name is understood without it)
+  --systemd-cgroup          refused by create, run and restore (no systemd driver yet); accepted, and without effect, by the other commands
   -v, --version             print versions
   -h, --help                this help
 

@@ -2,7 +2,7 @@
 import { print } from "./out.ts";
 import type { Globals } from "./main.ts";
 import { parseCommand } from "./parse.ts";
-import { runtimeFor } from "./runtime-for.ts";
+import { refuseSystemdCgroup, runtimeFor } from "./runtime-for.ts";
 import { CRIU_OPTIONS, CRIU_USAGE, criuValues } from "./criu-options.ts";
 
 const options = {
@@ -22,6 +22,7 @@ export async function run(argv: string[], g: Globals): Promise<number> {
     print(`usage: rt restore --detach [--bundle <dir>] [--pid-file <file>] [--no-pivot] [--no-new-keyring] [--no-subreaper] ${CRIU_USAGE} <container-id>\n`);
     return 0;
   }
+  refuseSystemdCgroup(g);
   await runtimeFor(g).restore(positionals[0], {
     ...criuValues(values),
     bundle: values.bundle,

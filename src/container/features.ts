@@ -76,7 +76,7 @@ export function features(specVersion: string): Features {
         // devices hierarchy for device rules only, which is not v1 support.
         v1: false,
         v2: unifiedMount() !== null,
-        // --systemd-cgroup is accepted, but rt never asks systemd for a unit.
+        // --systemd-cgroup is refused by create/run/restore: rt never asks systemd for a unit.
         systemd: false,
         systemdUser: false,
         rdma: !refuses("linux.resources.rdma"),
