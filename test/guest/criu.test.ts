@@ -4,21 +4,19 @@
 // kernel, where it can), or directly on a host where `criu check` passes.
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { REPO } from "../helpers.ts";
+import { inGuest } from "./vm.ts";
 
 const script = path.join(REPO, "test/guest/criu-check.sh");
-const vmRun = path.resolve(REPO, "../shared/vm/vm-run.sh");
 const criuWorksHere = spawnSync("criu", ["check"], { stdio: "ignore" }).status === 0;
 
 describe("checkpoint and restore with CRIU", () => {
   it("checkpoints a running container, restores it into its cgroup with its memory and tmpfs, execs into it and deletes it", () => {
-    const cmd = criuWorksHere ? ["sh", script, REPO] : ["bash", vmRun, "--share", REPO, "--timeout", "300", "--", "sh", script, REPO];
-    if (!criuWorksHere) expect(fs.existsSync(vmRun), `${vmRun} is needed to test CRIU where this host's kernel defeats it`).toBe(true);
-    const r = spawnSync(cmd[0], cmd.slice(1), { encoding: "utf8", timeout: 330_000 });
+    const cmd = criuWorksHere ? ["sh", script, REPO] : inGuest(script, 300);
+    const r = spawnSync(cmd[0], cmd.slice(1), { encoding: "utf8", timeout: 860_000 });
     const lines = r.stdout.split("\n").filter((l) => /^(not )?ok - /.test(l));
     expect(lines.length, `${r.stdout}\n${r.stderr}`).toBe(13);
     expect(lines.filter((l) => l.startsWith("not ok")), r.stderr).toEqual([]);
-  }, 360_000);
+  }, 900_000);
 });
